@@ -1,0 +1,71 @@
+"""Public contract of the booking app: the events it publishes.
+
+Other apps may import this module and nothing else from ``apps.booking``. Payloads are plain data:
+usernames, ids, aware datetimes (UTC), status strings.
+Receivers are called as ``receiver(sender=EventClass, event=event, seq=int)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import ClassVar
+
+from django.dispatch import Signal
+
+from roombooking.events import Event
+
+BOOKED = "BOOKED"  # pending or approved: holds its slot
+CANCELLED = "CANCELLED"  # frees its slot; kept for history
+
+# Why a booking was cancelled (BookingCancelled.cause).
+CAUSE_USER = "USER"  # the booker (or staff) cancelled it
+CAUSE_DENIED = "DENIED"  # a manager denied the approval request
+
+booking_created = Signal()
+booking_changed = Signal()
+booking_cancelled = Signal()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingSnapshot(Event):
+    """The booking as it is after the change, with what every consumer needs to know."""
+
+    booking_id: int
+    room_id: int
+    room_name: str
+    room_time_zone: str
+    room_managers: tuple[str, ...]  # usernames of the room's approvers; may be empty
+    booking_user_id: str  # username of the person the room is booked for
+    booking_user_email: str
+    use_start_dtm: dt.datetime
+    use_end_dtm: dt.datetime
+    status: str  # BOOKED | CANCELLED
+    booking_dtm: dt.datetime  # when the booking was made
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingCreated(BookingSnapshot):
+    signal: ClassVar[Signal] = booking_created
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingChanged(BookingSnapshot):
+    """Times, room or booker changed. ``slot_changed`` is true when the room or times moved,
+    which sends an approved booking back for a new decision."""
+
+    signal: ClassVar[Signal] = booking_changed
+    previous_room_id: int
+    previous_start_dtm: dt.datetime
+    previous_end_dtm: dt.datetime
+    previous_booking_user_id: str
+    changed_fields: tuple[str, ...]  # API names: roomId, useStartDtm, useEndDtm, bookingUserId
+    slot_changed: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingCancelled(BookingSnapshot):
+    signal: ClassVar[Signal] = booking_cancelled
+    cause: str  # CAUSE_USER | CAUSE_DENIED
+    reason: str = ""
+    cancelled_dtm: dt.datetime

@@ -1,0 +1,66 @@
+"""Public contract of the confirm (approval) app: the events it publishes.
+
+Other apps may import this module and nothing else from ``apps.confirm``.
+Receivers are called as ``receiver(sender=EventClass, event=event, seq=int)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import ClassVar
+
+from django.dispatch import Signal
+
+from roombooking.events import Event
+
+# Confirm.status values, as in the original.
+BOOKED = "BOOKED"  # waiting for a decision
+CONFIRMED = "CONFIRMED"
+DENIED = "DENIED"
+
+confirm_requested = Signal()
+confirm_completed = Signal()
+confirm_denied = Signal()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmSnapshot(Event):
+    """The approval request as it is after the change."""
+
+    confirm_id: int
+    booking_id: int
+    room_id: int
+    room_name: str
+    room_time_zone: str
+    approvers: tuple[str, ...]  # usernames of the room's managers; empty means staff decide
+    user_id: str  # the booker's username ("userId" in the original)
+    user_email: str
+    use_start_dtm: dt.datetime
+    use_end_dtm: dt.datetime
+    status: str  # BOOKED | CONFIRMED | DENIED
+    confirm_user_id: str | None  # who decided
+    confirm_dtm: dt.datetime | None
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmRequested(ConfirmSnapshot):
+    """A request waits for the room's managers: a new booking, or (``reopened``) a booking whose
+    slot changed after it was approved."""
+
+    signal: ClassVar[Signal] = confirm_requested
+    reopened: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmCompleted(ConfirmSnapshot):
+    signal: ClassVar[Signal] = confirm_completed
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmDenied(ConfirmSnapshot):
+    """Denied (or an approval withdrawn); the booking app cancels the booking in the same
+    transaction."""
+
+    signal: ClassVar[Signal] = confirm_denied

@@ -1,0 +1,4 @@
+"""Signal receivers of the confirm app.
+
+Each is thin: it calls this app's services and nothing else.
+"""

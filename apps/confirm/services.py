@@ -1,0 +1,1 @@
+"""Write operations of the confirm app (one function per user-visible action)."""

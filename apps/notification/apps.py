@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class NotificationConfig(AppConfig):
+    name = "apps.notification"
+    label = "notification"
+    verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from apps.notification import receivers  # noqa: F401  (connects the app's signal receivers)

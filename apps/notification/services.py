@@ -1,0 +1,1 @@
+"""Write operations of the notification app (one function per user-visible action)."""

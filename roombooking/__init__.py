@@ -1,0 +1,3 @@
+from roombooking.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class RoomBookingConfig(AppConfig):
+    """The project itself: event log, health views, worker heartbeat, demo data."""
+
+    name = "roombooking"
+    verbose_name = "Room booking platform"
+    default_auto_field = "django.db.models.BigAutoField"

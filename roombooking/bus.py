@@ -1,0 +1,66 @@
+"""The in-process event bus.
+
+``publish(event)`` appends the event to the ``EventLog`` inside the caller's transaction and sends
+its signal; receivers run synchronously in that same transaction, so an exception in any of them
+rolls the whole change back. Anything leaving the process must be deferred by the receiver with
+``transaction.on_commit``.
+
+Events published by a receiver (a cascade such as ConfirmDenied -> BookingCancelled) are logged at
+once but delivered after every receiver of the current event has run: receivers always see events
+in sequence order, which is what the projections' "ignore anything older than my last sequence
+number" rule relies on. The outermost ``publish`` returns when the whole cascade is delivered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator
+
+from django.db import transaction
+
+from roombooking.events import Event, event_type
+from roombooking.models import EventLog
+
+_local = threading.local()
+
+
+class BusError(RuntimeError):
+    pass
+
+
+def publish(event: Event) -> int:
+    """Log ``event`` and deliver it to its receivers; returns its sequence number."""
+    if not transaction.get_connection().in_atomic_block:
+        raise BusError("publish() must be called inside transaction.atomic()")
+    record = EventLog.objects.create(
+        event_type=event.type_name(),
+        payload=event.to_payload(),
+        actor=event.actor,
+        booking_id=getattr(event, "booking_id", None),
+    )
+    pending: deque[tuple[Event, int]] | None = getattr(_local, "pending", None)
+    if pending is not None:  # inside a receiver: deliver after the current event
+        pending.append((event, record.pk))
+        return record.pk
+    _local.pending = pending = deque([(event, record.pk)])
+    try:
+        while pending:
+            current, seq = pending.popleft()
+            current.signal.send(sender=type(current), event=current, seq=seq)
+    finally:
+        del _local.pending
+    return record.pk
+
+
+def replay(
+    *, types: list[type[Event]] | None = None, after_seq: int = 0, booking_id: int | None = None
+) -> Iterator[tuple[int, Event]]:
+    """Logged events in sequence order, as event objects (for rebuilding projections)."""
+    records = EventLog.objects.filter(id__gt=after_seq).order_by("id")
+    if types is not None:
+        records = records.filter(event_type__in=[t.type_name() for t in types])
+    if booking_id is not None:
+        records = records.filter(booking_id=booking_id)
+    for record in records.iterator(chunk_size=2000):
+        yield record.pk, event_type(record.event_type).from_payload(record.payload)

@@ -1,0 +1,248 @@
+"""Django settings. Every value that differs between machines comes from the environment.
+
+The variables are documented in README.md ("Configuration"); keep the two in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from roombooking import config
+from roombooking.config import ConfigError
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(config.text("ROOMBOOKING_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# --- Core -----------------------------------------------------------------------------------------
+DEBUG = config.boolean("DJANGO_DEBUG", False)
+SECRET_KEY = config.text("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ConfigError("DJANGO_SECRET_KEY: required unless DJANGO_DEBUG=true")
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"
+ALLOWED_HOSTS = config.string_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = config.string_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "roombooking.apps.RoomBookingConfig",
+    "apps.booking.apps.BookingConfig",
+    "apps.confirm.apps.ConfirmConfig",
+    "apps.notification.apps.NotificationConfig",
+    "apps.bookinglist.apps.BookingListConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "roombooking.errors.DatabaseUnavailableMiddleware",
+]
+
+ROOT_URLCONF = "roombooking.urls"
+WSGI_APPLICATION = "roombooking.wsgi.application"
+# A POST to /bookings must never be redirected to /bookings/: routes accept both forms instead.
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "roombooking" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+_database = config.database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASE_VENDOR = config.database_vendor(_database)
+if DATABASE_VENDOR == "sqlite":
+    # IMMEDIATE transactions take the write lock at BEGIN, so a check-then-insert cannot interleave
+    # with another writer; WAL and the busy timeout make concurrent writers wait instead of failing.
+    _database["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": config.integer("SQLITE_BUSY_TIMEOUT", 30, minimum=1),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    _database["TEST"] = {"NAME": config.text("SQLITE_TEST_NAME", str(VAR_DIR / "test.sqlite3"))}
+else:
+    _database["CONN_MAX_AGE"] = config.integer("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+    _database["CONN_HEALTH_CHECKS"] = True
+    _database.setdefault("OPTIONS", {})
+    _database["OPTIONS"].setdefault(
+        "connect_timeout", config.integer("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+    )
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth -----------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "rest_framework:login"
+LOGIN_REDIRECT_URL = "/"
+
+# --- Internationalization -------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+# The original ran in Seoul; naive times sent by clients are read in this zone (or the room's).
+TIME_ZONE = config.text("TIME_ZONE", "Asia/Seoul")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- Cache ----------------------------------------------------------------------------------------
+CACHES = {"default": config.env.cache_url("CACHE_URL", default="locmemcache://roombooking")}
+
+# --- Email ----------------------------------------------------------------------------------------
+EMAIL_HOST = config.text("EMAIL_HOST", "")
+EMAIL_PORT = config.integer("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = config.text("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = config.text("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = config.boolean("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = config.integer("EMAIL_TIMEOUT", 10, minimum=1)
+# Without an SMTP host, emails are written as files a developer can open.
+EMAIL_BACKEND = config.text(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = config.text("DEFAULT_FROM_EMAIL", "Room booking <rooms@localhost>")
+
+# --- Celery ---------------------------------------------------------------------------------------
+# The default broker keeps messages in a local folder, so a newcomer needs no server; production
+# uses Redis (redis://host:6379/0).
+CELERY_BROKER_URL = config.text("CELERY_BROKER_URL", "filesystem://")
+BROKER_VENDOR = CELERY_BROKER_URL.split("://", 1)[0].split("+")[0]
+if BROKER_VENDOR not in {"filesystem", "redis", "rediss", "memory"}:
+    raise ConfigError(
+        f"CELERY_BROKER_URL: unsupported broker {CELERY_BROKER_URL!r}; use redis://host:port/db "
+        "or filesystem://"
+    )
+CELERY_BROKER_DIR = Path(config.text("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
+if BROKER_VENDOR == "filesystem":
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+    for _folder in ("queue", "control"):
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+else:
+    # Publishing happens in the request path: never wait long for a broker that is down or paused.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 2,
+        "max_retries": 1,
+        "visibility_timeout": 3600,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {
+        "task": "roombooking.tasks.record_worker_heartbeat",
+        "schedule": 30.0,
+    },
+}
+
+# --- REST framework -------------------------------------------------------------------------------
+API_MAX_PAGE_SIZE = config.integer("API_MAX_PAGE_SIZE", 100, minimum=1)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "roombooking.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "roombooking.errors.api_exception_handler",
+    "NON_FIELD_ERRORS_KEY": "nonFieldErrors",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Room booking API",
+    "DESCRIPTION": "Book meeting rooms; room managers approve or deny; every change is emailed.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Security -------------------------------------------------------------------------------------
+# On by default outside debugging; each can be switched off for a plain-HTTP test setup.
+_secure = not DEBUG
+SECURE_SSL_REDIRECT = config.boolean("DJANGO_SECURE_SSL_REDIRECT", _secure)
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^actuator/"]  # probes speak plain HTTP inside a cluster
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = config.integer("DJANGO_SECURE_HSTS_SECONDS", 31536000 if _secure else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+SESSION_COOKIE_SECURE = config.boolean("DJANGO_SESSION_COOKIE_SECURE", _secure)
+CSRF_COOKIE_SECURE = config.boolean("DJANGO_CSRF_COOKIE_SECURE", _secure)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Logging --------------------------------------------------------------------------------------
+LOG_LEVEL = config.text("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import socket
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="roombooking.tasks.record_worker_heartbeat", ignore_result=True)
+def record_worker_heartbeat(nonce: str = "") -> None:
+    """Beat runs this every 30 s; /health/status reports how long ago a worker last did."""
+    from roombooking.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update_or_create(
+        hostname=record_worker_heartbeat.request.hostname or socket.gethostname(),
+        defaults={"last_seen": timezone.now(), "nonce": nonce},
+    )

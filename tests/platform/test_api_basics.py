@@ -1,0 +1,73 @@
+"""Authentication, the error shape, trailing slashes and the schema and docs pages."""
+
+import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/"])
+def test_api_needs_authentication(api_client, path):
+    response = api_client.get(path, HTTP_ACCEPT="application/json")
+    assert response.status_code in {401, 403}
+    body = response.json()
+    assert body["status"] == response.status_code
+    assert body["message"] and body["path"] == path
+
+
+@pytest.mark.django_db
+def test_token_from_drf_create_token_authenticates(api_client, user, capsys):
+    call_command("drf_create_token", user.username)
+    token = Token.objects.get(user=user)
+    assert token.key in capsys.readouterr().out
+    response = api_client.get("/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_session_login_for_the_browsable_api(client, user):
+    page = client.get("/api-auth/login/")
+    assert page.status_code == 200
+    assert client.login(username=user.username, password="secret-pass-123")
+    root = client.get("/", HTTP_ACCEPT="text/html")
+    assert root.status_code == 200
+    assert b"Log out" in root.content or b"logout" in root.content
+
+
+@pytest.mark.django_db
+def test_unknown_path_is_a_json_404(client_for, user):
+    response = client_for(user).get("/no/such/thing")
+    assert response.status_code == 404
+    assert response.json() == {
+        "status": 404,
+        "error": "Not Found",
+        "code": "not_found",
+        "message": "Not found.",
+        "path": "/no/such/thing",
+    }
+
+
+@pytest.mark.django_db
+def test_malformed_json_is_a_400_in_the_error_shape(client_for, user):
+    response = client_for(user).post(
+        "/api-auth/../bookings", data="{not json", content_type="application/json"
+    )
+    assert response.status_code in {400, 404, 405}
+    assert response.json()["status"] == response.status_code
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_public_and_offline(api_client):
+    schema = api_client.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert schema.json()["openapi"].startswith("3.")
+    docs = api_client.get("/api/docs")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html  # served by the sidecar
+
+
+@pytest.mark.django_db
+def test_admin_login_page_renders(client):
+    assert client.get("/admin/login/").status_code == 200
