@@ -38,3 +38,17 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class Role(models.Model):
+    """Holds no rows: it only carries the project-wide role permissions (see roombooking.roles)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("office_staff", "Office staff: sees every booking, books for others, manages rooms"),
+        ]
+
+    def __str__(self) -> str:
+        return "role"

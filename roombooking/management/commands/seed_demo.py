@@ -8,14 +8,18 @@ from __future__ import annotations
 from importlib import import_module
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-# username, password, is_staff, is_superuser, role shown to the newcomer
+from roombooking.roles import OFFICE_STAFF_GROUP
+
+# username, password, is_staff, is_superuser, role shown to the newcomer. The manager has
+# is_staff only because Django's admin requires it; see roombooking.roles.
 DEMO_USERS = [
     ("admin", "admin", True, True, "superuser: everything, in the admin and the API"),
     ("staff", "staff", True, False, "staff: manages rooms and users, sees all bookings"),
-    ("manager", "manager", False, False, "room manager: approves or denies in the admin"),
+    ("manager", "manager", True, False, "room manager: approves or denies in the admin"),
     ("alice", "alice", False, False, "plain user: books rooms"),
     ("bob", "bob", False, False, "plain user: books rooms"),
 ]
@@ -44,6 +48,7 @@ class Command(BaseCommand):
                     user.set_password(password)
                     user.save(update_fields=["password"])
                 users[username] = user
+            users["staff"].groups.add(Group.objects.get(name=OFFICE_STAFF_GROUP))
             for app in DEMO_APPS:
                 try:
                     demo = import_module(f"apps.{app}.demo")

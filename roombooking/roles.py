@@ -1,0 +1,31 @@
+"""Who may do what, across apps.
+
+Room managers log into the Django admin, so they have ``is_staff`` (Django's "may use the admin"
+flag) like the office staff do. ``is_staff`` therefore does not mean "sees everything": office staff
+are superusers and the users granted ``roombooking.office_staff`` (the "Office staff" group).
+Whether someone manages a given room is the booking app's data (the room's managers), carried in
+events as usernames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+OFFICE_STAFF_PERMISSION = "roombooking.office_staff"
+OFFICE_STAFF_GROUP = "Office staff"
+ROOM_MANAGERS_GROUP = "Room managers"
+
+
+def is_office_staff(user) -> bool:
+    """Sees and changes every booking, books for others, manages rooms."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.has_perm(OFFICE_STAFF_PERMISSION))
+    )
+
+
+def manages(user, managers: Iterable[str]) -> bool:
+    """True when ``user`` is one of the ``managers`` (usernames) of a room."""
+    return bool(user and user.is_authenticated and user.get_username() in set(managers))
