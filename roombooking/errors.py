@@ -13,6 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
@@ -46,7 +47,26 @@ def error_body(
     return body
 
 
+class Conflict(exceptions.APIException):
+    """409: the request is valid but collides with the current state (a taken slot, a decision
+    already made). Keyword arguments become extra top-level fields of the error body, e.g.
+    ``Conflict("Slot taken.", conflicts=[...])`` or ``Conflict("...", currentStatus="DENIED")``."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any):
+        super().__init__(detail, code)
+        self.extra = extra
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        # Services and model clean() raise Django's ValidationError; answer it as a 400.
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"nonFieldErrors": exc.messages}
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -58,6 +78,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     path = request.path if request is not None else ""
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
     extra = getattr(exc, "extra", None) or {}
+    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
     if isinstance(detail, dict):
         message = "Invalid input." if response.status_code == 400 else _first_message(detail)
         body = error_body(
@@ -79,7 +100,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         )
     else:
         body = error_body(
-            response.status_code, str(detail), path=path, code=_code(exc, None), **extra
+            response.status_code,
+            str(detail),
+            path=path,
+            code=code if isinstance(code, str) else _code(exc, None),
+            **extra,
         )
     response.data = body
     return response

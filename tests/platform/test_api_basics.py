@@ -71,3 +71,28 @@ def test_schema_and_docs_are_public_and_offline(api_client):
 @pytest.mark.django_db
 def test_admin_login_page_renders(client):
     assert client.get("/admin/login/").status_code == 200
+
+
+def test_conflict_and_validation_errors_share_the_error_shape(rf):
+    from django.core.exceptions import ValidationError
+
+    from roombooking.errors import Conflict, api_exception_handler
+
+    request = rf.get("/bookings")
+    conflict = api_exception_handler(
+        Conflict("Slot taken.", conflicts=[{"id": 1}]), {"request": request}
+    )
+    assert conflict.status_code == 409
+    assert conflict.data == {
+        "status": 409,
+        "error": "Conflict",
+        "code": "conflict",
+        "message": "Slot taken.",
+        "conflicts": [{"id": 1}],
+        "path": "/bookings",
+    }
+    invalid = api_exception_handler(
+        ValidationError({"useEndDtm": ["must be after useStartDtm"]}), {"request": request}
+    )
+    assert invalid.status_code == 400
+    assert invalid.data["errors"] == {"useEndDtm": ["must be after useStartDtm"]}
