@@ -93,7 +93,14 @@ def other_user(db):
 
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(username="staff", is_staff=True)
+    """Office staff (see roombooking.roles): sees and manages every booking."""
+    from django.contrib.auth.models import Group
+
+    from roombooking.roles import OFFICE_STAFF_GROUP
+
+    staff = UserFactory(username="staff", is_staff=True)
+    staff.groups.add(Group.objects.get(name=OFFICE_STAFF_GROUP))
+    return staff
 
 
 @pytest.fixture
