@@ -1,0 +1,38 @@
+from django.db import migrations
+
+PERMISSIONS = ["add_room", "change_room", "view_room", "view_booking", "change_booking"]
+
+
+def grant(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; make sure ours exist now.
+    app_config = apps.get_app_config("booking")
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Office staff")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="booking", codename__in=PERMISSIONS)
+    )
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group in Group.objects.filter(name="Office staff"):
+        group.permissions.remove(
+            *Permission.objects.filter(content_type__app_label="booking", codename__in=PERMISSIONS)
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("booking", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("roombooking", "0003_office_staff_group"),
+    ]
+    operations = [migrations.RunPython(grant, revoke)]
