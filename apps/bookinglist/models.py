@@ -1,1 +1,82 @@
-from django.db import models  # noqa: F401
+"""The booking list: one denormalized row per booking, written only from bus events."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from apps.booking import events as booking_events
+from apps.confirm import events as confirm_events
+
+BOOKING_STATUSES = [(s, s) for s in (booking_events.BOOKED, booking_events.CANCELLED)]
+CONFIRM_STATUSES = [
+    (s, s) for s in (confirm_events.BOOKED, confirm_events.CONFIRMED, confirm_events.DENIED)
+]
+
+
+class BookingListRow(models.Model):
+    """A booking with its approval, as the last applied event left it.
+
+    ``last_seq`` is the bus sequence number of that event: an event with a sequence number at or
+    below it is stale or repeated and is ignored, which makes the projection safe to replay.
+    ``room_managers`` is the list shown to clients; the managers' visibility filter uses the
+    indexed ``BookingListManager`` rows kept in step with it.
+    """
+
+    booking_id = models.BigIntegerField(primary_key=True)
+    room_id = models.BigIntegerField()
+    room_name = models.CharField(max_length=200, blank=True)
+    room_managers = models.JSONField(default=list, blank=True)
+    booking_user_id = models.CharField(max_length=150)
+    use_start_dtm = models.DateTimeField()
+    use_end_dtm = models.DateTimeField()
+    booking_dtm = models.DateTimeField()
+    booking_status = models.CharField(max_length=16, choices=BOOKING_STATUSES)
+    confirm_id = models.BigIntegerField(null=True, blank=True)
+    confirm_status = models.CharField(max_length=16, choices=CONFIRM_STATUSES, null=True)
+    confirm_user_id = models.CharField(max_length=150, null=True, blank=True)
+    confirm_dtm = models.DateTimeField(null=True, blank=True)
+    confirm_reason = models.TextField(blank=True, default="")
+    cancelled_dtm = models.DateTimeField(null=True, blank=True)
+    cancel_cause = models.CharField(max_length=16, blank=True, default="")
+    cancel_reason = models.TextField(blank=True, default="")
+    updated_dtm = models.DateTimeField()
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-use_start_dtm", "-booking_id"]
+        verbose_name = "booking list row"
+        # Every list query filters by one of these prefixes and orders by start (or booking) time;
+        # booking_id is the tie-breaker of the ordering, so a page is a plain index range scan.
+        indexes = [
+            models.Index(
+                fields=["room_id", "use_start_dtm", "booking_id"], name="bl_room_start_idx"
+            ),
+            models.Index(
+                fields=["booking_user_id", "use_start_dtm", "booking_id"], name="bl_user_start_idx"
+            ),
+            models.Index(fields=["use_start_dtm", "booking_id"], name="bl_start_idx"),
+            models.Index(fields=["booking_dtm", "booking_id"], name="bl_booked_idx"),
+            models.Index(fields=["booking_status", "use_start_dtm"], name="bl_status_start_idx"),
+            models.Index(fields=["confirm_status", "use_start_dtm"], name="bl_confirm_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"booking {self.booking_id} ({self.booking_status}/{self.confirm_status or '-'})"
+
+
+class BookingListManager(models.Model):
+    """A manager of the booked room, by username: answers "which rows may this manager see"
+    with one index lookup on (username, booking)."""
+
+    row = models.ForeignKey(
+        BookingListRow, on_delete=models.CASCADE, related_name="managers", db_column="booking_id"
+    )
+    username = models.CharField(max_length=150)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["username", "row"], name="bl_manager_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} manages booking {self.row_id}"

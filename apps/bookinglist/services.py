@@ -1,1 +1,74 @@
-"""Write operations of the bookinglist app (one function per user-visible action)."""
+"""Write operations of the bookinglist app: applying bus events to the table, and the rebuild.
+
+Rows are written by the receivers inside the transaction of the change that published the event,
+so the list never disagrees with a committed booking or approval.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+
+from apps.bookinglist.models import BookingListManager, BookingListRow
+from apps.bookinglist.projection import RowState, apply_event
+from apps.bookinglist.selectors import logged_time, replayed_rows, row_state
+from roombooking.events import Event
+
+logger = logging.getLogger(__name__)
+
+
+def record_event(*, event: Event, seq: int) -> bool:
+    """Apply one booking or approval event to its row; False when it was stale or repeated."""
+    with transaction.atomic():
+        row = BookingListRow.objects.select_for_update().filter(pk=event.booking_id).first()
+        current = row_state(row) if row is not None else None
+        new = apply_event(current, seq=seq, event=event, occurred_at=logged_time(seq))
+        if new is None:
+            if current is None:
+                logger.warning("booking list: no row for %s of booking %s", event, event.booking_id)
+            return False
+        _save(new, previous=current)
+        return True
+
+
+def rebuild_booking_list(*, progress: Callable[[Iterable], Iterable] | None = None) -> int:
+    """Recompute the whole table from the event log, in one transaction; returns the row count.
+
+    ``progress`` wraps the event stream (the management command passes a tqdm bar)."""
+    with transaction.atomic():
+        rows = replayed_rows(progress=progress)
+        BookingListManager.objects.all().delete()
+        BookingListRow.objects.all().delete()
+        batch: list[RowState] = []
+        for state in rows.values():
+            batch.append(state)
+            if len(batch) >= 1000:
+                _bulk_insert(batch)
+                batch = []
+        _bulk_insert(batch)
+        return len(rows)
+
+
+def _save(state: RowState, *, previous: RowState | None) -> None:
+    values = state.as_dict()
+    booking_id = values.pop("booking_id")
+    if previous is None:
+        BookingListRow.objects.create(booking_id=booking_id, **values)
+    else:
+        BookingListRow.objects.filter(pk=booking_id).update(**values)
+    if previous is None or previous.room_managers != state.room_managers:
+        BookingListManager.objects.filter(row_id=booking_id).delete()
+        BookingListManager.objects.bulk_create(
+            BookingListManager(row_id=booking_id, username=name) for name in state.room_managers
+        )
+
+
+def _bulk_insert(states: list[RowState]) -> None:
+    BookingListRow.objects.bulk_create(BookingListRow(**s.as_dict()) for s in states)
+    BookingListManager.objects.bulk_create(
+        BookingListManager(row_id=s.booking_id, username=name)
+        for s in states
+        for name in s.room_managers
+    )
