@@ -1,1 +1,107 @@
-from django.db import models  # noqa: F401
+"""The approval request (``Confirm``, as the original called it) for one booking.
+
+It copies what it needs from the booking events (room, times, booker, the room's approvers): the
+booking app owns bookings, so there is no ForeignKey into it, only ``booking_id``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from apps.confirm.events import BOOKED, CONFIRMED, DENIED
+from roombooking.errors import Conflict
+
+STATUS_CHOICES = [(BOOKED, "Waiting for a decision"), (CONFIRMED, "Approved"), (DENIED, "Denied")]
+
+# Decisions a request may take from each status. CONFIRMED -> DENIED withdraws an approval.
+# (Back to BOOKED happens only when the booking's slot moves: see services.reopen_confirm.)
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    BOOKED: frozenset({CONFIRMED, DENIED}),
+    CONFIRMED: frozenset({DENIED}),
+    DENIED: frozenset(),
+}
+
+# Approver usernames are also kept as "|alice|bob|" so that "requests this user manages" is a plain
+# indexed-friendly substring match on every database (SQLite has no JSON containment lookup).
+# Django usernames cannot contain "|".
+APPROVER_SEPARATOR = "|"
+
+
+def approvers_key(approvers: list[str] | tuple[str, ...]) -> str:
+    if not approvers:
+        return ""
+    return APPROVER_SEPARATOR + APPROVER_SEPARATOR.join(approvers) + APPROVER_SEPARATOR
+
+
+def approver_needle(username: str) -> str:
+    """The substring of ``approvers_key`` that marks ``username`` as an approver."""
+    return f"{APPROVER_SEPARATOR}{username}{APPROVER_SEPARATOR}"
+
+
+class Confirm(models.Model):
+    booking_id = models.BigIntegerField(unique=True)
+    room_id = models.BigIntegerField()
+    room_name = models.CharField(max_length=200, blank=True)
+    room_time_zone = models.CharField(max_length=64, blank=True)
+    approvers = models.JSONField(
+        default=list, blank=True, help_text="Usernames of the room's managers."
+    )
+    approvers_key = models.CharField(max_length=2000, blank=True, editable=False)
+    user_id = models.CharField("booker", max_length=150)
+    user_email = models.EmailField("booker's email", blank=True)
+    use_start_dtm = models.DateTimeField("starts")
+    use_end_dtm = models.DateTimeField("ends")
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=BOOKED)
+    confirm_user_id = models.CharField("decided by", max_length=150, null=True, blank=True)
+    confirm_dtm = models.DateTimeField("decided at", null=True, blank=True)
+    reason = models.TextField(blank=True)
+    # Bus sequence number of the last booking event applied: older replayed events are ignored.
+    booking_seq = models.BigIntegerField(default=0, editable=False)
+    created = models.DateTimeField("waiting since", auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "approval request"
+        verbose_name_plural = "approval requests"
+        ordering = ["created", "id"]
+        indexes = [
+            models.Index(fields=["status", "created"], name="confirm_status_created"),
+            models.Index(fields=["room_id", "status"], name="confirm_room_status"),
+            models.Index(fields=["user_id", "status"], name="confirm_user_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} booking {self.booking_id} in {self.room_name or self.room_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.approvers_key = approvers_key(list(self.approvers or []))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "approvers" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "approvers_key"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.status not in ALLOWED_TRANSITIONS:
+            raise ValidationError({"status": [f"Unknown status {self.status!r}."]})
+        if self.use_start_dtm and self.use_end_dtm and self.use_end_dtm <= self.use_start_dtm:
+            raise ValidationError({"useEndDtm": ["Must be after useStartDtm."]})
+
+    @property
+    def waits_for_office_staff(self) -> bool:
+        """A room without managers: office staff decide."""
+        return not self.approvers
+
+    def check_transition(self, new_status: str) -> None:
+        """Raise a 400 for an unknown status and a 409 (with ``currentStatus``) for a decision the
+        request cannot take from its current status."""
+        if new_status not in ALLOWED_TRANSITIONS:
+            choices = ", ".join(ALLOWED_TRANSITIONS)
+            message = f"Unknown status {new_status!r}; use one of {choices}."
+            raise ValidationError({"status": [message]})
+        if new_status not in ALLOWED_TRANSITIONS[self.status]:
+            raise Conflict(
+                f"Approval request {self.pk} is {self.status}; it cannot become {new_status}.",
+                code="invalid_transition",
+                currentStatus=self.status,
+            )

@@ -1,1 +1,33 @@
 """Read queries of the confirm app."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from apps.confirm.models import Confirm, approver_needle
+from roombooking.roles import is_office_staff
+
+
+def confirms_visible_to(user) -> QuerySet[Confirm]:
+    """API visibility: office staff see every request; others the requests of rooms they manage
+    and their own bookings' requests."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Confirm.objects.none()
+    if is_office_staff(user):
+        return Confirm.objects.all()
+    username = user.get_username()
+    return Confirm.objects.filter(_managed_by(username) | Q(user_id=username))
+
+
+def confirms_to_decide_for(user) -> QuerySet[Confirm]:
+    """The admin's list: office staff see every request (they decide for rooms without managers);
+    a room manager sees only the requests of the rooms they manage."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Confirm.objects.none()
+    if is_office_staff(user):
+        return Confirm.objects.all()
+    return Confirm.objects.filter(_managed_by(user.get_username()))
+
+
+def _managed_by(username: str) -> Q:
+    return Q(approvers_key__contains=approver_needle(username))
