@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+
+from apps.bookinglist import selectors
+from apps.bookinglist.csv_export import csv_response
+from apps.bookinglist.filters import BookingListFilter
+from apps.bookinglist.serializers import BookingListRowSerializer
+
+WINDOW_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATETIME, description="rows ending after this"),
+    OpenApiParameter("to", OpenApiTypes.DATETIME, description="rows starting before this"),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=WINDOW_PARAMETERS))
+class BookingListViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every booking with its approval: your own, your rooms' if you manage rooms, all for office
+    staff. Another person's row answers 404."""
+
+    serializer_class = BookingListRowSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BookingListFilter
+    lookup_field = "booking_id"
+    lookup_url_kwarg = "bookingId"
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return selectors.visible_rows(user=self.request.user)
+
+    def perform_content_negotiation(self, request, force=False):
+        # The export answers CSV whatever the client accepts; errors still come as JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "export")
+
+    @extend_schema(
+        parameters=WINDOW_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        description="The filtered list as CSV (room managers and office staff).",
+    )
+    @action(detail=False, url_path="export.csv", url_name="export", pagination_class=None)
+    def export(self, request):
+        if not selectors.may_export(user=request.user):
+            raise PermissionDenied("The CSV export is for room managers and office staff.")
+        return csv_response(self.filter_queryset(self.get_queryset()))
