@@ -207,6 +207,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "roombooking.errors.api_exception_handler",
     "NON_FIELD_ERRORS_KEY": "nonFieldErrors",
+    # Token first: an anonymous request then gets 401 with WWW-Authenticate, not a bare 403.
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

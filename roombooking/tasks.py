@@ -11,7 +11,10 @@ def record_worker_heartbeat(nonce: str = "") -> None:
     """Beat runs this every 30 s; /health/status reports how long ago a worker last did."""
     from roombooking.models import WorkerHeartbeat
 
+    defaults = {"last_seen": timezone.now()}
+    if nonce:  # a caller waiting for its own nonce must not have it overwritten by a plain beat
+        defaults["nonce"] = nonce
     WorkerHeartbeat.objects.update_or_create(
         hostname=record_worker_heartbeat.request.hostname or socket.gethostname(),
-        defaults={"last_seen": timezone.now(), "nonce": nonce},
+        defaults=defaults,
     )

@@ -9,7 +9,8 @@ from rest_framework.authtoken.models import Token
 @pytest.mark.parametrize("path", ["/"])
 def test_api_needs_authentication(api_client, path):
     response = api_client.get(path, HTTP_ACCEPT="application/json")
-    assert response.status_code in {401, 403}
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     body = response.json()
     assert body["status"] == response.status_code
     assert body["message"] and body["path"] == path
