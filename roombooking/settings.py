@@ -184,9 +184,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST framework -------------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = config.integer("API_MAX_PAGE_SIZE", 100, minimum=1)
 REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with WWW-Authenticate, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
@@ -207,7 +208,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "roombooking.errors.api_exception_handler",
     "NON_FIELD_ERRORS_KEY": "nonFieldErrors",
-    # Token first: an anonymous request then gets 401 with WWW-Authenticate, not a bare 403.
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
