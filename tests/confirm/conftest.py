@@ -39,3 +39,22 @@ def request_for(db):
         return event, Confirm.objects.get(booking_id=event.booking_id)
 
     return make
+
+
+@pytest.fixture
+def hanla(db, manager):
+    """A real room of the booking app, managed by ``manager``."""
+    from tests.confirm import bookings
+
+    return bookings.room()
+
+
+@pytest.fixture
+def booked(hanla, user):
+    """``booked(actor=user, room=hanla)``: a real booking and its approval request."""
+    from tests.confirm import bookings
+
+    def make(*, actor=None, room=None):
+        return bookings.book(actor=actor or user, room=room or hanla)
+
+    return make

@@ -9,14 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
-from apps.booking.events import BookingCancelled, BookingChanged, BookingCreated
+from apps.booking.events import CAUSE_DENIED, BookingCancelled, BookingChanged, BookingCreated
 from apps.confirm import services
 from apps.confirm.events import BOOKED, CONFIRMED, DENIED
 from apps.confirm.models import Confirm
 from roombooking import bus
 from roombooking.errors import Conflict
 from roombooking.models import EventLog
-from tests.confirm import events
+from tests.confirm import bookings, events
 
 pytestmark = pytest.mark.django_db
 
@@ -72,20 +72,26 @@ def test_approve_records_who_and_when_and_publishes(request_for, manager):
     assert completed["status"] == CONFIRMED and completed["confirm_user_id"] == "manager"
 
 
-def test_deny_publishes_the_reason(request_for, manager):
-    event, confirm = request_for()
+def test_deny_publishes_the_reason_and_the_booking_app_cancels_the_booking(booked, manager):
+    booking, confirm = booked()
     decided = services.deny_confirm(confirm_id=confirm.pk, user=manager, reason="Room closed")
     assert decided.status == DENIED and decided.reason == "Room closed"
-    [denied] = logged("ConfirmDenied", event.booking_id)
+    [denied] = logged("ConfirmDenied", booking.pk)
     assert denied["reason"] == "Room closed" and denied["confirm_user_id"] == "manager"
+    [cancelled] = logged("BookingCancelled", booking.pk)
+    assert cancelled["cause"] == CAUSE_DENIED
+    assert bookings.is_cancelled(booking.pk)
+    assert not Confirm.objects.filter(pk=confirm.pk).exists()  # no orphan request
 
 
-def test_an_approval_can_be_withdrawn(request_for, manager):
-    event, confirm = request_for()
+def test_an_approval_can_be_withdrawn(booked, manager):
+    booking, confirm = booked()
     services.complete_confirm(confirm_id=confirm.pk, user=manager)
     decided = services.deny_confirm(confirm_id=confirm.pk, user=manager, reason="Withdrawn")
     assert decided.status == DENIED
-    assert len(logged("ConfirmDenied", event.booking_id)) == 1
+    assert len(logged("ConfirmDenied", booking.pk)) == 1
+    assert bookings.is_cancelled(booking.pk)
+    assert not Confirm.objects.filter(pk=confirm.pk).exists()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,49 @@
+"""``/confirms``: list and read approval requests; PATCH decides one."""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.confirm import selectors, services
+from apps.confirm.filters import ConfirmFilter
+from apps.confirm.serializers import ConfirmDecisionSerializer, ConfirmSerializer
+
+
+class ConfirmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Approval requests. Room managers see their rooms' requests, bookers their own, office
+    staff all. ``PATCH`` with ``{"status": "CONFIRMED" | "DENIED", "reason"?}`` decides (managers
+    of the room and superusers; office staff for rooms without managers)."""
+
+    serializer_class = ConfirmSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ConfirmFilter
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.confirms_visible_to(self.request.user).order_by("created", "id")
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return ConfirmDecisionSerializer
+        return ConfirmSerializer
+
+    @extend_schema(request=ConfirmDecisionSerializer, responses=ConfirmSerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        confirm = self.get_object()  # 404 for a request the caller may not see
+        if not services.may_decide(request.user, confirm):
+            raise PermissionDenied("Only a manager of this room may approve or deny it.")
+        decision = ConfirmDecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        decided = services.decide_confirm(
+            confirm_id=confirm.pk,
+            user=request.user,
+            status=decision.validated_data["status"],
+            reason=decision.validated_data["reason"],
+        )
+        return Response(ConfirmSerializer(decided, context={"request": request}).data)
