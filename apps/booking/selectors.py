@@ -1,1 +1,67 @@
 """Read queries of the booking app."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from apps.booking.events import BOOKED
+from apps.booking.models import Booking, Room
+from roombooking.roles import is_office_staff
+
+
+def active_bookings() -> QuerySet[Booking]:
+    return Booking.objects.filter(status=BOOKED).select_related("room", "booking_user")
+
+
+def bookings_visible_to(user: AbstractBaseUser) -> QuerySet[Booking]:
+    """Active bookings ``user`` may read: their own, their rooms' (managers), all (office staff).
+
+    Cancelled bookings are gone from the API (their history stays in the booking list).
+    """
+    bookings = active_bookings()
+    if is_office_staff(user):
+        return bookings
+    managed_rooms = Room.objects.filter(managers=user).values("pk")
+    return bookings.filter(Q(booking_user=user) | Q(room__in=managed_rooms))
+
+
+def booking_for_reading(*, user: AbstractBaseUser, booking_id: int) -> Booking:
+    """The booking, or 404 when it does not exist, is cancelled or is not ``user``'s to see."""
+    try:
+        return bookings_visible_to(user).get(pk=booking_id)
+    except Booking.DoesNotExist:
+        raise Http404 from None
+
+
+def booking_for_writing(*, user: AbstractBaseUser, booking_id: int) -> Booking:
+    """Only the booker and office staff change or cancel a booking. A room manager who may see
+    it gets 403 (approving and denying is the confirm app's business); anyone else 404."""
+    booking = booking_for_reading(user=user, booking_id=booking_id)
+    if booking.booking_user_id != user.pk and not is_office_staff(user):
+        raise PermissionDenied("Only the booker or office staff may change this booking.")
+    return booking
+
+
+def overlapping_bookings(
+    *, room_id: int, start: dt.datetime, end: dt.datetime, exclude_id: int | None = None
+) -> QuerySet[Booking]:
+    """Active bookings of the room sharing time with the half-open interval [start, end)."""
+    bookings = active_bookings().filter(
+        room_id=room_id, use_start_dtm__lt=end, use_end_dtm__gt=start
+    )
+    if exclude_id is not None:
+        bookings = bookings.exclude(pk=exclude_id)
+    return bookings.order_by("use_start_dtm", "pk")
+
+
+def room_manager_usernames(room: Room) -> tuple[str, ...]:
+    return tuple(sorted(room.managers.values_list("username", flat=True)))
+
+
+def rooms() -> QuerySet[Room]:
+    return Room.objects.prefetch_related("managers")

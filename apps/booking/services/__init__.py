@@ -1,0 +1,17 @@
+"""Write operations of the booking app (one function per user-visible action).
+
+Every function takes keyword arguments only and does its whole job in one
+``transaction.atomic()``; the admin and the API call the same functions.
+"""
+
+from apps.booking.services.bookings import cancel_booking, change_booking, create_booking
+from apps.booking.services.rooms import create_room, deactivate_room, update_room
+
+__all__ = [
+    "cancel_booking",
+    "change_booking",
+    "create_booking",
+    "create_room",
+    "deactivate_room",
+    "update_room",
+]

@@ -1,0 +1,193 @@
+"""Creating, changing and cancelling bookings. Each publishes its event in its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from apps.booking import selectors
+from apps.booking.events import (
+    BOOKED,
+    CANCELLED,
+    CAUSE_USER,
+    BookingCancelled,
+    BookingChanged,
+    BookingCreated,
+)
+from apps.booking.models import Booking
+from apps.booking.services.slots import (
+    Slot,
+    active_room,
+    aware,
+    checked_slot,
+    ensure_free,
+    save_guarded,
+)
+from apps.booking.services.users import active_user
+from roombooking import bus
+from roombooking.roles import is_office_staff
+
+UNCHANGED: Any = object()  # "not given" for change_booking's optional arguments
+MAX_REASON_LENGTH = Booking._meta.get_field("cancel_reason").max_length
+
+
+def create_booking(
+    *,
+    actor,
+    room_id: int,
+    use_start_dtm: dt.datetime,
+    use_end_dtm: dt.datetime,
+    booking_user: str | None = None,
+) -> Booking:
+    """Book ``room_id`` for ``booking_user`` (a username; default: the actor).
+
+    Naive times are wall-clock times in the room's time zone. Only office staff may book for
+    someone else (403). Errors: 400 naming the field, 409 listing the overlapping bookings.
+    """
+    with transaction.atomic():
+        user = _booking_user(actor, booking_user)
+        slot = checked_slot(room=active_room(room_id), start=use_start_dtm, end=use_end_dtm)
+        ensure_free(slot, actor=actor)
+        booking = Booking(
+            room=slot.room,
+            booking_user=user,
+            use_start_dtm=slot.start,
+            use_end_dtm=slot.end,
+            status=BOOKED,
+        )
+        save_guarded(booking, slot, actor=actor)
+        bus.publish(BookingCreated(**snapshot(booking, actor=actor.get_username())))
+        return booking
+
+
+def change_booking(
+    *,
+    actor,
+    booking_id: int,
+    room_id: int = UNCHANGED,
+    use_start_dtm: dt.datetime = UNCHANGED,
+    use_end_dtm: dt.datetime = UNCHANGED,
+    booking_user: str = UNCHANGED,
+) -> Booking:
+    """Move an active booking to other times or another room, or (office staff only) give it to
+    another user, with the same checks as a new booking. A change that changes nothing
+    publishes nothing."""
+    with transaction.atomic():
+        booking = get_object_or_404(
+            selectors.active_bookings().select_for_update(of=("self",)), pk=booking_id
+        )
+        before = (booking.room, booking.use_start_dtm, booking.use_end_dtm, booking.booking_user)
+        changed: list[str] = []
+        if booking_user is not UNCHANGED and booking_user != booking.booking_user.username:
+            if not is_office_staff(actor):
+                raise PermissionDenied("Only office staff may give a booking to someone else.")
+            booking.booking_user = active_user(booking_user, field="bookingUserId")
+            changed.append("bookingUserId")
+        room = booking.room
+        if room_id is not UNCHANGED and str(room_id) != str(booking.room_id):
+            room = active_room(room_id)
+            changed.append("roomId")
+        start = booking.use_start_dtm if use_start_dtm is UNCHANGED else use_start_dtm
+        end = booking.use_end_dtm if use_end_dtm is UNCHANGED else use_end_dtm
+        slot = Slot(
+            room=room,
+            start=aware(start, room=room, field="useStartDtm"),
+            end=aware(end, room=room, field="useEndDtm"),
+        )
+        if slot.start != booking.use_start_dtm:
+            changed.append("useStartDtm")
+        if slot.end != booking.use_end_dtm:
+            changed.append("useEndDtm")
+        if not changed:
+            return booking
+        slot_changed = bool({"roomId", "useStartDtm", "useEndDtm"} & set(changed))
+        if slot_changed:
+            # A moved booking must start in the future; only the end of a booking that is
+            # under way may move (to a time still in the future).
+            moved_start = "roomId" in changed or "useStartDtm" in changed
+            slot = checked_slot(
+                room=room, start=slot.start, end=slot.end, start_may_be_past=not moved_start
+            )
+            ensure_free(slot, actor=actor, exclude_id=booking.pk)
+        booking.room, booking.use_start_dtm, booking.use_end_dtm = room, slot.start, slot.end
+        save_guarded(booking, slot, actor=actor)
+        old_room, old_start, old_end, old_user = before
+        bus.publish(
+            BookingChanged(
+                **snapshot(booking, actor=actor.get_username()),
+                previous_room_id=old_room.pk,
+                previous_start_dtm=_utc(old_start),
+                previous_end_dtm=_utc(old_end),
+                previous_booking_user_id=old_user.username,
+                changed_fields=tuple(changed),
+                slot_changed=slot_changed,
+            )
+        )
+        return booking
+
+
+def cancel_booking(
+    *, booking_id: int, actor: str, cause: str = CAUSE_USER, reason: str = ""
+) -> Booking:
+    """Cancel a booking; its slot is free again. ``actor`` is the username of whoever cancels
+    (the caller has checked that they may). Cancelling a cancelled booking changes nothing and
+    publishes nothing, so a repeated denial or a double click is harmless."""
+    with transaction.atomic():
+        booking = get_object_or_404(
+            Booking.objects.select_related("room", "booking_user").select_for_update(of=("self",)),
+            pk=booking_id,
+        )
+        if booking.status == CANCELLED:
+            return booking
+        booking.status = CANCELLED
+        booking.cancelled_at = timezone.now()
+        booking.cancel_cause = cause
+        booking.cancel_reason = (reason or "")[:MAX_REASON_LENGTH]
+        booking.save(
+            update_fields=["status", "cancelled_at", "cancel_cause", "cancel_reason", "updated_at"]
+        )
+        bus.publish(
+            BookingCancelled(
+                **snapshot(booking, actor=actor),
+                cause=cause,
+                reason=booking.cancel_reason,
+                cancelled_dtm=_utc(booking.cancelled_at),
+            )
+        )
+        return booking
+
+
+def snapshot(booking: Booking, *, actor: str) -> dict[str, Any]:
+    """The fields every booking event carries (see apps.booking.events.BookingSnapshot)."""
+    room = booking.room
+    return {
+        "actor": actor,
+        "booking_id": booking.pk,
+        "room_id": room.pk,
+        "room_name": room.name,
+        "room_time_zone": room.time_zone,
+        "room_managers": selectors.room_manager_usernames(room),
+        "booking_user_id": booking.booking_user.username,
+        "booking_user_email": booking.booking_user.email,
+        "use_start_dtm": _utc(booking.use_start_dtm),
+        "use_end_dtm": _utc(booking.use_end_dtm),
+        "status": booking.status,
+        "booking_dtm": _utc(booking.created_at),
+    }
+
+
+def _booking_user(actor, username: str | None):
+    if username is None or username == actor.get_username():
+        return actor
+    if not is_office_staff(actor):
+        raise PermissionDenied("Only office staff may book for someone else.")
+    return active_user(username, field="bookingUserId")
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)

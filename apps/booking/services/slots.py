@@ -1,0 +1,135 @@
+"""Checking a booking's slot: times that make sense for the room, and no overlap.
+
+Field names in errors are the API's (``roomId``, ``useStartDtm``, ``useEndDtm``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.booking import selectors
+from apps.booking.models import NO_OVERLAP_CONSTRAINT, Booking, Room
+from roombooking.datetimes import DateTimeInputError, format_iso, make_aware
+from roombooking.errors import Conflict
+from roombooking.roles import is_office_staff, manages
+
+
+@dataclass(frozen=True)
+class Slot:
+    room: Room
+    start: dt.datetime
+    end: dt.datetime
+
+
+def active_room(room_id: object) -> Room:
+    try:
+        room = Room.objects.get(pk=room_id)
+    except (Room.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({"roomId": [f"Room {room_id} does not exist."]}) from None
+    if not room.is_active:
+        raise ValidationError({"roomId": [f"Room {room_id} ({room.name}) is not in service."]})
+    return room
+
+
+def aware(value: dt.datetime, *, room: Room, field: str) -> dt.datetime:
+    """``value`` as an aware datetime; a naive one is a wall-clock time in the room's zone."""
+    try:
+        return make_aware(value, zone=room.zone)
+    except DateTimeInputError as error:
+        raise ValidationError({field: [str(error)]}) from None
+
+
+def checked_slot(
+    *,
+    room: Room,
+    start: dt.datetime,
+    end: dt.datetime,
+    start_may_be_past: bool = False,
+) -> Slot:
+    """Local (naive) times are read in the room's time zone; every problem found is reported."""
+    errors: dict[str, list[str]] = {}
+    times = {}
+    for field, value in (("useStartDtm", start), ("useEndDtm", end)):
+        try:
+            times[field] = make_aware(value, zone=room.zone)
+        except DateTimeInputError as error:
+            errors[field] = [str(error)]
+    if errors:
+        raise ValidationError(errors)
+    start, end = times["useStartDtm"], times["useEndDtm"]
+    now = timezone.now()
+    if end <= start:
+        errors["useEndDtm"] = ["The end must be after the start (useStartDtm)."]
+    elif end - start > room.max_duration:
+        errors["useEndDtm"] = [
+            f"The booking lasts {_duration(end - start)}; {room.name} takes bookings of at most "
+            f"{_duration(room.max_duration)}."
+        ]
+    if start < now and not start_may_be_past:
+        errors["useStartDtm"] = [f"The start {format_iso(start, zone=room.zone)} is in the past."]
+    elif end <= now:
+        errors.setdefault("useEndDtm", [f"The end {format_iso(end, zone=room.zone)} is past."])
+    if errors:
+        raise ValidationError(errors)
+    return Slot(room=room, start=start, end=end)
+
+
+def ensure_free(slot: Slot, *, actor, exclude_id: int | None = None) -> None:
+    """409 when an active booking of the room overlaps the slot."""
+    overlapping = list(
+        selectors.overlapping_bookings(
+            room_id=slot.room.pk, start=slot.start, end=slot.end, exclude_id=exclude_id
+        )
+    )
+    if overlapping:
+        raise conflict(slot.room, overlapping, actor=actor)
+
+
+def save_guarded(booking: Booking, slot: Slot, *, actor) -> None:
+    """Save; on PostgreSQL the exclusion constraint catches a concurrent writer that slipped
+    between our check and our insert (it waits for that writer to commit, then fails)."""
+    try:
+        with transaction.atomic():  # a savepoint: the outer transaction stays usable
+            booking.save()
+    except IntegrityError as error:
+        if constraint_name(error) != NO_OVERLAP_CONSTRAINT:
+            raise
+        overlapping = selectors.overlapping_bookings(
+            room_id=slot.room.pk, start=slot.start, end=slot.end, exclude_id=booking.pk
+        )
+        raise conflict(slot.room, list(overlapping), actor=actor) from None
+
+
+def constraint_name(error: IntegrityError) -> str | None:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+def conflict(room: Room, overlapping: list[Booking], *, actor) -> Conflict:
+    """The 409, listing the taken intervals. Who booked them is shown only to office staff and
+    the room's managers (and a booker sees their own booking's id)."""
+    sees_names = is_office_staff(actor) or manages(actor, selectors.room_manager_usernames(room))
+    entries = []
+    for booking in overlapping:
+        entry: dict[str, object] = {}
+        if sees_names or booking.booking_user_id == actor.pk:
+            entry["bookingId"] = booking.pk
+        entry["useStartDtm"] = format_iso(booking.use_start_dtm, zone=room.zone)
+        entry["useEndDtm"] = format_iso(booking.use_end_dtm, zone=room.zone)
+        if sees_names:
+            entry["bookingUserId"] = booking.booking_user.username
+        entries.append(entry)
+    return Conflict(
+        f"{room.name} is already booked at that time.", code="slot_taken", conflicts=entries
+    )
+
+
+def _duration(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
