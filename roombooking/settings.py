@@ -163,6 +163,10 @@ else:
         "socket_connect_timeout": 1,
         "socket_timeout": 2,
         "max_retries": 1,
+        # A refused connection is retried once at once, not after kombu's default 2 s pause.
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
         "visibility_timeout": 3600,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
@@ -179,7 +183,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roombooking.tasks.record_worker_heartbeat",
         "schedule": 30.0,
     },
+    "notification-requeue-pending": {
+        "task": "notification.requeue_pending",
+        "schedule": float(config.integer("NOTIFICATION_REQUEUE_INTERVAL", 15, minimum=1)),
+    },
 }
+
+# --- Notifications (apps/notification; docs/notification.md) -------------------------------------
+# The request path waits at most this long for the broker to take a delivery task.
+NOTIFICATION_PUBLISH_TIMEOUT_MS = config.integer("NOTIFICATION_PUBLISH_TIMEOUT_MS", 500, minimum=1)
+NOTIFICATION_PUBLISH_BREAKER_FAIL_MAX = 3  # failed publishes before skipping the broker ...
+NOTIFICATION_PUBLISH_BREAKER_RESET = 10  # ... for this many seconds
+# Rows PENDING for this long (seconds) are handed to the broker again by the beat task.
+NOTIFICATION_REQUEUE_AFTER = config.integer("NOTIFICATION_REQUEUE_AFTER", 60, minimum=1)
+# A worker's claim on a row lapses after this long (seconds): longer than any SMTP conversation.
+NOTIFICATION_CLAIM_TIMEOUT = config.integer("NOTIFICATION_CLAIM_TIMEOUT", 120, minimum=1)
+NOTIFICATION_MAX_ATTEMPTS = config.integer("NOTIFICATION_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFICATION_RETRY_BACKOFF = config.integer("NOTIFICATION_RETRY_BACKOFF", 5, minimum=1)
+NOTIFICATION_RETRY_BACKOFF_MAX = config.integer("NOTIFICATION_RETRY_BACKOFF_MAX", 300, minimum=1)
+NOTIFICATION_SMTP_BREAKER_FAIL_MAX = config.integer(
+    "NOTIFICATION_SMTP_BREAKER_FAIL_MAX", 5, minimum=1
+)
+NOTIFICATION_SMTP_BREAKER_RESET = config.integer("NOTIFICATION_SMTP_BREAKER_RESET", 30, minimum=1)
 
 # --- REST framework -------------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = config.integer("API_MAX_PAGE_SIZE", 100, minimum=1)

@@ -8,3 +8,8 @@ class NotificationConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.notification import receivers  # noqa: F401  (connects the app's signal receivers)
+        from apps.notification.health import outbox_check, smtp_breaker_check
+        from roombooking import health
+
+        health.register("smtpBreaker", smtp_breaker_check)
+        health.register("outbox", outbox_check)

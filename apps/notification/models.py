@@ -1,1 +1,76 @@
-from django.db import models  # noqa: F401
+"""The outbox: one row per (event, recipient), written in the transaction of the change."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    """An email to send. Workers claim it, send it, and record the outcome on the row.
+
+    ``(event_seq, recipient_username)`` is unique: the bus sequence number identifies the event,
+    so delivering or replaying the same event again cannot create a second email.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING"
+        SENT = "SENT"
+        FAILED = "FAILED"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    recipient_username = models.CharField(max_length=150)
+    recipient_email = models.EmailField(blank=True)
+    event_type = models.CharField(max_length=100)
+    event_seq = models.BigIntegerField(help_text="sequence number of the event on the bus")
+    booking_id = models.BigIntegerField(null=True, blank=True)
+    contents = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0, help_text="sending attempts started")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    send_dtm = models.DateTimeField(null=True, blank=True, help_text="when the email was sent")
+    # A worker owns the row while claimed_at is recent; a stale claim means the worker died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    # When the re-enqueue sweep last handed the row to the broker (limits duplicate messages).
+    requeued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_seq", "recipient_username"], name="notification_once_per_event"
+            ),
+        ]
+        indexes = [
+            # The backlog: pending rows, oldest first (re-enqueue sweep and health check).
+            models.Index(fields=["status", "created_at"], name="notification_backlog"),
+            models.Index(fields=["recipient_username", "-id"], name="notification_by_recipient"),
+            models.Index(fields=["event_type", "-id"], name="notification_by_type"),
+            models.Index(fields=["booking_id"], name="notification_by_booking"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.event_type} to {self.recipient_username} ({self.status})"
+
+
+class SmtpBreakerState(models.Model):
+    """The SMTP circuit breaker's state as the workers last reported it (one row per worker
+    process), so that the web app's /health/status can show it."""
+
+    worker = models.CharField(max_length=255, unique=True)
+    state = models.CharField(max_length=10)  # closed | open | half-open
+    changed_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker}: {self.state}"

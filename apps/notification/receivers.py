@@ -2,3 +2,21 @@
 
 Each is thin: it calls this app's services and nothing else.
 """
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from apps.booking.events import booking_cancelled, booking_changed, booking_created
+from apps.confirm.events import confirm_completed, confirm_denied, confirm_requested
+from apps.notification import services
+
+
+@receiver(booking_created, dispatch_uid="notification.booking_created")
+@receiver(booking_changed, dispatch_uid="notification.booking_changed")
+@receiver(booking_cancelled, dispatch_uid="notification.booking_cancelled")
+@receiver(confirm_requested, dispatch_uid="notification.confirm_requested")
+@receiver(confirm_completed, dispatch_uid="notification.confirm_completed")
+@receiver(confirm_denied, dispatch_uid="notification.confirm_denied")
+def notify(sender, event, seq: int, **kwargs) -> None:
+    services.notify_for_event(event=event, seq=seq)

@@ -1,1 +1,106 @@
 """Write operations of the notification app (one function per user-visible action)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.notification import handoff
+from apps.notification.messages import messages_for
+from apps.notification.models import Notification
+from apps.notification.recipients import recipients_for
+from roombooking.events import Event
+
+logger = logging.getLogger(__name__)
+
+
+def notify_for_event(*, event: Event, seq: int) -> list[Notification]:
+    """Write the outbox rows ``event`` causes (in the caller's transaction) and hand them to the
+    broker after commit. Idempotent: a replayed event (same ``seq``) adds no row."""
+    created = []
+    with transaction.atomic():
+        for message in messages_for(event):
+            for recipient in recipients_for(message.audience, event):
+                row, is_new = Notification.objects.get_or_create(
+                    event_seq=seq,
+                    recipient_username=recipient.username,
+                    defaults={
+                        "recipient_id": recipient.user_id,
+                        "recipient_email": recipient.email,
+                        "event_type": event.type_name(),
+                        "booking_id": getattr(event, "booking_id", None),
+                        "contents": message.contents[:500],
+                        "subject": message.subject,
+                        "body": message.body,
+                        **_undeliverable(recipient.email),
+                    },
+                )
+                if is_new:
+                    created.append(row)
+        _hand_off_after_commit([n.pk for n in created if n.status == Notification.Status.PENDING])
+    return created
+
+
+def _undeliverable(email: str) -> dict:
+    if email:
+        return {}
+    return {
+        "status": Notification.Status.FAILED,
+        "last_error": "the recipient has no email address",
+    }
+
+
+def _hand_off_after_commit(ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(lambda: handoff.hand_off(ids), robust=True)
+
+
+def send_again(*, notification_ids: list[int]) -> int:
+    """Put FAILED notifications back in the outbox with fresh attempts (admin "send again")."""
+    with transaction.atomic():
+        rows = Notification.objects.select_for_update().filter(
+            pk__in=notification_ids, status=Notification.Status.FAILED
+        )
+        ids = [n.pk for n in rows.exclude(recipient_email="")]
+        Notification.objects.filter(pk__in=ids).update(
+            status=Notification.Status.PENDING,
+            attempts=0,
+            last_error="",
+            claimed_at=None,
+            claim_token="",
+            requeued_at=None,
+        )
+        _hand_off_after_commit(ids)
+    return len(ids)
+
+
+def requeue_pending_notifications(
+    *, now: dt.datetime | None = None, limit: int = 1000
+) -> list[int]:
+    """Hand PENDING rows that should have been sent by now to the broker again (Celery beat).
+
+    A row qualifies when it is older than ``NOTIFICATION_REQUEUE_AFTER`` seconds, nobody holds a
+    live claim on it, and this sweep has not re-enqueued it within that time either (a long
+    backlog is not flooded with duplicates; a duplicate would be harmless anyway).
+    """
+    now = now or timezone.now()
+    after = dt.timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER)
+    stale_claim = now - dt.timedelta(seconds=settings.NOTIFICATION_CLAIM_TIMEOUT)
+    ids = list(
+        Notification.objects.filter(status=Notification.Status.PENDING, created_at__lte=now - after)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale_claim))
+        .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lte=now - after))
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    if not ids:
+        return []
+    published = handoff.publish_now(ids)
+    Notification.objects.filter(pk__in=published).update(requeued_at=now)
+    logger.info("re-enqueued %d pending notifications", len(published))
+    return published

@@ -1,1 +1,28 @@
 """Celery tasks of the notification app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.notification import delivery, services
+
+
+@shared_task(
+    bind=True,
+    name="notification.deliver",
+    acks_late=True,  # a task of a killed worker runs again ...
+    reject_on_worker_lost=True,
+    max_retries=None,  # ... and the row's attempt count, not Celery's, decides when to give up
+    ignore_result=True,
+)
+def deliver_notification(self, notification_id: int) -> str:
+    outcome = delivery.deliver(notification_id=notification_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(name="notification.requeue_pending", ignore_result=True)
+def requeue_pending_notifications() -> int:
+    """Celery beat: hand rows left PENDING (broker outage, lost task) to the broker again."""
+    return len(services.requeue_pending_notifications())

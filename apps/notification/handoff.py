@@ -1,0 +1,86 @@
+"""Handing outbox rows to the broker after commit, without ever blocking or failing a request.
+
+Celery's publish can hang when the broker is down or paused (celery issues 4296, 4556, 6046: the
+connect step ignores the publish retry policy, a paused Redis holds the socket until its timeout).
+So the publish runs on a per-process background thread and the caller waits for it at most
+``NOTIFICATION_PUBLISH_TIMEOUT_MS``; a circuit breaker skips publishing altogether while the broker
+keeps failing. A row that was not handed over stays PENDING and the periodic re-enqueue task
+(``requeue_pending_notifications``) hands it over later: an outage only delays delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from django.conf import settings
+
+from apps.notification.breaker import Breaker
+
+logger = logging.getLogger(__name__)
+
+publish_breaker = Breaker(
+    fail_max=settings.NOTIFICATION_PUBLISH_BREAKER_FAIL_MAX,
+    reset_timeout=settings.NOTIFICATION_PUBLISH_BREAKER_RESET,
+)
+_executor: ThreadPoolExecutor | None = None
+_executor_pid: int | None = None
+_executor_lock = threading.Lock()
+
+
+def _publisher() -> ThreadPoolExecutor:
+    """One publishing thread per process (recreated after a fork)."""
+    global _executor, _executor_pid
+    with _executor_lock:
+        if _executor is None or _executor_pid != os.getpid():
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-publish")
+            _executor_pid = os.getpid()
+        return _executor
+
+
+def publish_now(notification_ids: Iterable[int]) -> list[int]:
+    """Publish one delivery task per id on the calling thread; returns the ids published.
+
+    No retry loop (``retry=False``): a failure is left to the re-enqueue task.
+    """
+    from apps.notification.tasks import deliver_notification
+    from roombooking.celery import app
+
+    published = []
+    with app.producer_or_acquire() as producer:
+        for notification_id in notification_ids:
+            deliver_notification.apply_async(args=[notification_id], retry=False, producer=producer)
+            published.append(notification_id)
+    return published
+
+
+def hand_off(notification_ids: list[int]) -> bool:
+    """Publish delivery tasks for ``notification_ids``, waiting at most the publish timeout.
+
+    Never raises. Returns whether the broker took them (False: they wait for the re-enqueue).
+    """
+    if not notification_ids:
+        return True
+    if not publish_breaker.allow():
+        logger.info("broker circuit open: notifications %s wait for re-enqueue", notification_ids)
+        return False
+    future = _publisher().submit(publish_now, notification_ids)
+    timeout = settings.NOTIFICATION_PUBLISH_TIMEOUT_MS / 1000
+    try:
+        future.result(timeout=timeout)
+    except FutureTimeout:
+        # The thread finishes on its own (bounded by the broker socket timeouts); a task it
+        # publishes late is harmless, since delivery is idempotent.
+        publish_breaker.failure()
+        logger.warning("broker publish took over %.1f s; notifications wait", timeout)
+        return False
+    except Exception as exc:
+        publish_breaker.failure()
+        logger.warning("broker publish failed (%s); notifications wait", exc)
+        return False
+    publish_breaker.success()
+    return True

@@ -1,0 +1,71 @@
+"""Resolving the people a message is for (usernames in events) to users and addresses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from apps.notification.messages import BOOKER, MANAGERS, PREVIOUS_BOOKER
+from roombooking.events import Event
+from roombooking.roles import OFFICE_STAFF_GROUP, OFFICE_STAFF_PERMISSION
+
+
+@dataclass(frozen=True)
+class Recipient:
+    username: str
+    email: str
+    user_id: int | None
+
+
+def recipients_for(audience: str, event: Event) -> list[Recipient]:
+    if audience == BOOKER:
+        username = getattr(event, "booking_user_id", None) or event.user_id
+        email = getattr(event, "booking_user_email", None) or getattr(event, "user_email", "")
+        return _resolve([username], emails={username: email})
+    if audience == PREVIOUS_BOOKER:
+        return _resolve([event.previous_booking_user_id])
+    if audience == MANAGERS:
+        managers = getattr(event, "room_managers", None)
+        if managers is None:
+            managers = getattr(event, "approvers", ())
+        if managers:
+            return _resolve(list(managers))
+        if event.type_name() == "ConfirmRequested":
+            return _office_staff()  # nobody manages the room: office staff decide
+        return []
+    raise ValueError(f"unknown audience {audience!r}")
+
+
+def _resolve(usernames: list[str], emails: dict[str, str] | None = None) -> list[Recipient]:
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
+    result = []
+    for username in dict.fromkeys(usernames):  # unique, in order
+        user = users.get(username)
+        email = (emails or {}).get(username) or (user.email if user else "")
+        result.append(Recipient(username, email, user.pk if user else None))
+    return result
+
+
+def _office_staff() -> list[Recipient]:
+    app_label, codename = OFFICE_STAFF_PERMISSION.split(".")
+    staff = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__name=OFFICE_STAFF_GROUP)
+            | Q(
+                user_permissions__codename=codename,
+                user_permissions__content_type__app_label=app_label,
+            )
+            | Q(
+                groups__permissions__codename=codename,
+                groups__permissions__content_type__app_label=app_label,
+            )
+        )
+        .distinct()
+        .order_by("username")
+    )
+    return [Recipient(u.username, u.email, u.pk) for u in staff]
