@@ -7,3 +7,6 @@ class RoomBookingConfig(AppConfig):
     name = "roombooking"
     verbose_name = "Room booking platform"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from roombooking import limits  # noqa: F401  (connects the sign-in failure counters)

@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "roombooking.limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -183,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roombooking.tasks.record_worker_heartbeat",
         "schedule": 30.0,
     },
+    "purge-idempotency-keys": {
+        "task": "roombooking.tasks.purge_expired_idempotency_keys",
+        "schedule": 3600.0,
+    },
     "notification-requeue-pending": {
         "task": "notification.requeue_pending",
         "schedule": float(config.integer("NOTIFICATION_REQUEUE_INTERVAL", 15, minimum=1)),
@@ -208,6 +213,13 @@ NOTIFICATION_SMTP_BREAKER_RESET = config.integer("NOTIFICATION_SMTP_BREAKER_RESE
 
 # --- REST framework -------------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = config.integer("API_MAX_PAGE_SIZE", 100, minimum=1)
+# Unsafe API calls per user; "" switches the limit off. See roombooking/throttling.py.
+API_THROTTLE_WRITES = config.text("API_THROTTLE_WRITES", "120/min")
+API_MAX_BODY_BYTES = config.integer("API_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+IDEMPOTENCY_KEY_TTL = config.integer("IDEMPOTENCY_KEY_TTL", 24 * 3600, minimum=60)
+LOGIN_MAX_FAILURES = config.integer("LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_SECONDS = config.integer("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with WWW-Authenticate, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -224,6 +236,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["roombooking.throttling.WriteRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "roombooking.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [

@@ -18,3 +18,10 @@ def record_worker_heartbeat(nonce: str = "") -> None:
         hostname=record_worker_heartbeat.request.hostname or socket.gethostname(),
         defaults=defaults,
     )
+
+
+@shared_task(name="roombooking.tasks.purge_expired_idempotency_keys", ignore_result=True)
+def purge_expired_idempotency_keys() -> int:
+    from roombooking.idempotency import purge_expired
+
+    return purge_expired()

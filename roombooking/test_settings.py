@@ -8,6 +8,8 @@ _var = Path(__file__).resolve().parent.parent / "var"
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+# Suites hammer the API from one user; the throttling tests set their own limit.
+os.environ.setdefault("API_THROTTLE_WRITES", "100000/min")
 # A test run gets its own SQLite file and broker folder, so that parallel runs and a running
 # `make run` never share state. Worker processes started by tests inherit these variables.
 _run = os.environ.setdefault("ROOMBOOKING_TEST_RUN", str(os.getpid()))
