@@ -14,48 +14,38 @@ import re
 
 import django_filters
 from django import forms
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.conf import settings
 
 from apps.bookinglist.models import BOOKING_STATUSES, CONFIRM_STATUSES, BookingListRow
+from roombooking import datetimes
 
 MAX_WINDOW = dt.timedelta(days=366)
 ORDERINGS = (("use_start_dtm", "useStartDtm"), ("booking_dtm", "bookingDtm"))
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
+_DATE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 
 
 class InstantField(forms.Field):
-    """ISO 8601 date or date-time, or the original's compact ``YYYYMMDD[HHMM[SS]]``; times
-    without an offset are in the project's time zone."""
-
-    default_error_messages = {
-        "invalid": "Enter a date-time: ISO 8601 (2026-12-01T09:00:00+09:00) or 202612010900."
-    }
+    """A date-time in the forms the booking API takes (``roombooking.datetimes``: the original's
+    compact ``yyyyMMddHHmm[ss]`` or ISO 8601), or a bare date (``2026-12-01``, ``20261201``) for
+    its midnight; times without an offset are in the project's time zone."""
 
     def to_python(self, value: str | None) -> dt.datetime | None:
         if value in (None, ""):
             return None
-        text = str(value).strip().replace(" ", "T", 1)
+        text = str(value).strip()
         try:
-            parsed = _parse(text)
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if timezone.is_naive(parsed):
-            parsed = timezone.make_aware(parsed)
-        return parsed
-
-
-def _parse(text: str) -> dt.datetime | None:
-    match = _COMPACT.match(text)
-    if match:
-        return dt.datetime(*(int(part) for part in match.groups() if part is not None))
-    parsed = parse_datetime(text)
-    if parsed is not None:
-        return parsed
-    day = parse_date(text)
-    return dt.datetime.combine(day, dt.time()) if day is not None else None
+            if _DATE.match(text):
+                local = dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+            else:
+                local = datetimes.parse_local_or_aware(text)
+            return datetimes.make_aware(local, zone=settings.TIME_ZONE)
+        except ValueError as error:  # DateTimeInputError, or an impossible calendar date
+            raise forms.ValidationError(
+                str(error)
+                if isinstance(error, datetimes.DateTimeInputError)
+                else f"{text} is not a valid date: {error}.",
+                code="invalid",
+            ) from None
 
 
 class InstantFilter(django_filters.Filter):
