@@ -18,6 +18,7 @@ import datetime as dt
 import re
 import zoneinfo
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 COMPACT_SECONDS = "%Y%m%d%H%M%S"
@@ -118,6 +119,13 @@ def _json_type(value: object) -> str:
     return type(value).__name__
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "yyyyMMddHHmmss, yyyyMMddHHmm or ISO 8601 (with or without offset)",
+        "example": "20200831183000",
+    }
+)
 class DateTimeInputField(serializers.Field):
     """A DRF field for :func:`parse_local_or_aware`.
 

@@ -23,18 +23,18 @@ def validate_equipment(value: Any) -> None:
     that the equipment filter can match them inside the stored JSON text on every database.
     """
     if not isinstance(value, list):
-        raise ValidationError("Expected a list of tags.", code="invalid")
+        raise ValidationError("Expected a list of tags.", code="not_a_list")
     if len(value) > MAX_EQUIPMENT_TAGS:
-        raise ValidationError(f"At most {MAX_EQUIPMENT_TAGS} tags.", code="max_length")
+        raise ValidationError(f"At most {MAX_EQUIPMENT_TAGS} tags.", code="too_many_tags")
     for tag in value:
         if not isinstance(tag, str) or not TAG_PATTERN.match(tag):
             raise ValidationError(
                 f"{tag!r} is not a valid tag: use 1 to 32 lower case letters, digits, spaces, "
                 "'-' or '_'.",
-                code="invalid",
+                code="invalid_tag",
             )
     if len(set(value)) != len(value):
-        raise ValidationError("Tags must not repeat.", code="unique")
+        raise ValidationError("Tags must not repeat.", code="repeated_tag")
 
 
 def validate_time_zone(value: str) -> None:
@@ -44,5 +44,5 @@ def validate_time_zone(value: str) -> None:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
         raise ValidationError(
             f"{value!r} is not a known time zone (use an IANA name such as 'Asia/Seoul').",
-            code="invalid",
+            code="unknown_time_zone",
         ) from None

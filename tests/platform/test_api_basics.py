@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import Token
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/"])
+@pytest.mark.parametrize("path", ["/", "/bookings", "/bookings/"])
 def test_api_needs_authentication(api_client, path):
     response = api_client.get(path, HTTP_ACCEPT="application/json")
     assert response.status_code == 401

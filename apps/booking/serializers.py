@@ -1,0 +1,158 @@
+"""API shapes of rooms and bookings (camelCase, as in the original). Thin: the views pass the
+validated data to the services, which do the checking that needs the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.booking import selectors
+from apps.booking.models import Booking, Room
+from roombooking.datetimes import DateTimeInputField, format_iso
+
+USERNAME_MAX_LENGTH = 150
+_DIGITS = re.compile(r"^\d{1,18}$")
+
+
+def absolute_url(request, view_name: str, pk: int) -> str:
+    """``http://host/bookings/7``: without the trailing slash, like the original's links."""
+    return request.build_absolute_uri(reverse(view_name, args=[pk]).rstrip("/"))
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\d+$"}]})
+class IdField(serializers.Field):
+    """A positive id as a JSON number or a string of digits (the original sent ``"101"``)."""
+
+    default_error_messages = {
+        "invalid": 'Expected a positive whole number such as 101 (or "101"), got {got}.',
+    }
+
+    def to_internal_value(self, data: object) -> int:
+        if isinstance(data, int) and not isinstance(data, bool) and data > 0:
+            return data
+        if isinstance(data, str) and _DIGITS.match(data.strip()) and int(data) > 0:
+            return int(data)
+        shown = repr(data) if isinstance(data, str | int | float) else type(data).__name__
+        self.fail("invalid", got=shown[:40])
+
+    def to_representation(self, value: int) -> int:
+        return value
+
+
+class BookingInputSerializer(serializers.Serializer):
+    """``POST /bookings`` and ``PATCH /bookings/{id}``. Anything else in the body (``id``,
+    ``status``, timestamps) is server-owned and ignored."""
+
+    roomId = IdField()
+    useStartDtm = DateTimeInputField()
+    useEndDtm = DateTimeInputField()
+    bookingUserId = serializers.CharField(
+        required=False, max_length=USERNAME_MAX_LENGTH, help_text="Username; default: you."
+    )
+
+    def service_arguments(self) -> dict:
+        names = {
+            "roomId": "room_id",
+            "useStartDtm": "use_start_dtm",
+            "useEndDtm": "use_end_dtm",
+            "bookingUserId": "booking_user",
+        }
+        return {names[field]: value for field, value in self.validated_data.items()}
+
+
+class BookingSerializer(serializers.Serializer):
+    """A booking as answered: times in ISO 8601 with the room's offset."""
+
+    id = serializers.IntegerField()
+    roomId = serializers.IntegerField()
+    roomName = serializers.CharField()
+    bookingUserId = serializers.CharField(help_text="Username of the person booked for.")
+    useStartDtm = serializers.CharField()
+    useEndDtm = serializers.CharField()
+    status = serializers.CharField()
+    bookingDtm = serializers.CharField(help_text="When the booking was made.")
+    updatedDtm = serializers.CharField()
+
+    def to_representation(self, booking: Booking) -> dict:
+        zone = booking.room.zone
+        body = {
+            "id": booking.pk,
+            "roomId": booking.room_id,
+            "roomName": booking.room.name,
+            "bookingUserId": booking.booking_user.username,
+            "useStartDtm": format_iso(booking.use_start_dtm, zone=zone),
+            "useEndDtm": format_iso(booking.use_end_dtm, zone=zone),
+            "status": booking.status,
+            "bookingDtm": format_iso(booking.created_at, zone=zone),
+            "updatedDtm": format_iso(booking.updated_at, zone=zone),
+        }
+        request = self.context.get("request")
+        if request is not None:  # the original's Spring Data REST links
+            href = absolute_url(request, "booking-detail", booking.pk)
+            body["_links"] = {"self": {"href": href}, "booking": {"href": href}}
+        return body
+
+
+class RoomInputSerializer(serializers.Serializer):
+    """``POST /rooms`` and ``PATCH /rooms/{id}`` (office staff)."""
+
+    name = serializers.CharField(max_length=100)
+    capacity = serializers.IntegerField(min_value=1, max_value=10_000)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    equipment = serializers.ListField(
+        child=serializers.CharField(max_length=32), max_length=20, required=False
+    )
+    isActive = serializers.BooleanField(required=False)
+    timeZone = serializers.CharField(max_length=64, required=False)
+    maxDurationMinutes = serializers.IntegerField(
+        min_value=1, max_value=31 * 24 * 60, required=False
+    )
+    managers = serializers.ListField(
+        child=serializers.CharField(max_length=USERNAME_MAX_LENGTH),
+        max_length=100,
+        required=False,
+        help_text="Usernames of the room's approvers.",
+    )
+
+    def service_arguments(self) -> dict:
+        names = {"isActive": "is_active", "timeZone": "time_zone"}
+        arguments = {}
+        for field, value in self.validated_data.items():
+            if field == "maxDurationMinutes":
+                arguments["max_duration"] = dt.timedelta(minutes=value)
+            else:
+                arguments[names.get(field, field)] = value
+        return arguments
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    isActive = serializers.BooleanField(source="is_active")
+    timeZone = serializers.CharField(source="time_zone")
+    maxDurationMinutes = serializers.SerializerMethodField()
+    managers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Room
+        fields = [
+            "id",
+            "name",
+            "capacity",
+            "location",
+            "description",
+            "equipment",
+            "isActive",
+            "timeZone",
+            "maxDurationMinutes",
+            "managers",
+        ]
+
+    def get_maxDurationMinutes(self, room: Room) -> int:
+        return int(room.max_duration.total_seconds() // 60)
+
+    def get_managers(self, room: Room) -> list[str]:
+        return list(selectors.room_manager_usernames(room))

@@ -1,0 +1,123 @@
+"""``/bookings`` and ``/rooms``. Thin: selectors decide visibility, services do the work."""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.booking import selectors, services
+from apps.booking.filters import BookingFilter, RoomFilter
+from apps.booking.models import Booking
+from apps.booking.permissions import OfficeStaffOrReadOnly
+from apps.booking.serializers import (
+    BookingInputSerializer,
+    BookingSerializer,
+    RoomInputSerializer,
+    RoomSerializer,
+    absolute_url,
+)
+
+_DATETIME_PARAMS = [
+    OpenApiParameter(
+        name,
+        OpenApiTypes.STR,
+        description=f"Bookings ending after / starting before this time ({name}); "
+        "yyyyMMddHHmmss, yyyyMMddHHmm or ISO 8601, local times in the server's TIME_ZONE.",
+    )
+    for name in ("from", "to")
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=_DATETIME_PARAMS))
+class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Bookings: your own; room managers also see their rooms'; office staff see all.
+    Cancelled bookings are gone (404); their history is in the booking list."""
+
+    serializer_class = BookingSerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BookingFilter
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Booking.objects.none()
+        return selectors.bookings_visible_to(self.request.user).order_by("use_start_dtm", "id")
+
+    def get_object(self):
+        return selectors.booking_for_reading(user=self.request.user, booking_id=self.kwargs["pk"])
+
+    @extend_schema(request=BookingInputSerializer, responses={201: BookingSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = BookingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = services.create_booking(actor=request.user, **data.service_arguments())
+        location = absolute_url(request, "booking-detail", booking.pk)
+        return Response(
+            self.get_serializer(booking).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+    @extend_schema(request=BookingInputSerializer, responses=BookingSerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        booking = selectors.booking_for_writing(user=request.user, booking_id=kwargs["pk"])
+        data = BookingInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changed = services.change_booking(
+            actor=request.user, booking_id=booking.pk, **data.service_arguments()
+        )
+        return Response(self.get_serializer(changed).data)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        """Cancel the booking: its slot is free again."""
+        booking = selectors.booking_for_writing(user=request.user, booking_id=kwargs["pk"])
+        services.cancel_booking(booking_id=booking.pk, actor=request.user.get_username())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Rooms: everyone signed in reads; office staff create, change (``PATCH``) and take them
+    out of service (``DELETE`` deactivates; ``PATCH {"isActive": true}`` brings one back)."""
+
+    serializer_class = RoomSerializer
+    permission_classes = [OfficeStaffOrReadOnly]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RoomFilter
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.rooms().order_by("name", "id")
+
+    @extend_schema(request=RoomInputSerializer, responses={201: RoomSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = RoomInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        room = services.create_room(**data.service_arguments())
+        location = absolute_url(request, "room-detail", room.pk)
+        return Response(
+            self.get_serializer(room).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+    @extend_schema(request=RoomInputSerializer, responses=RoomSerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        room = self.get_object()
+        data = RoomInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        room = services.update_room(room_id=room.pk, **data.service_arguments())
+        return Response(self.get_serializer(room).data)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        """Take the room out of service (it is kept, with its bookings)."""
+        room = self.get_object()
+        services.deactivate_room(room_id=room.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
