@@ -16,7 +16,7 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_database_url() -> str:
+def current_database_url() -> str:
     """DATABASE_URL of the database the tests are using right now (the test database)."""
     db = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -29,7 +29,7 @@ def process_env(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="roombooking.test_settings",
-        DATABASE_URL=test_database_url(),
+        DATABASE_URL=current_database_url(),
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         PYTHONUNBUFFERED="1",
     )
@@ -77,3 +77,42 @@ def wait_for(condition: Callable[[], object], *, timeout: float = 30, interval: 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_web(*, log: Path, port: int | None = None, **env: str) -> tuple[subprocess.Popen, str]:
+    """A real HTTP server process (Django's threaded server) on the test database.
+
+    Returns the process and its base URL once it answers /health/live.
+    """
+    import urllib.request
+
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=process_env(**env),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/health/live", timeout=1) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    wait_for(answers, timeout=30, interval=0.2)
+    return process, base
