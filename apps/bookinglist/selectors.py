@@ -28,8 +28,8 @@ def visible_rows(*, user) -> QuerySet[BookingListRow]:
     return rows.filter(Q(booking_user_id=username) | Q(booking_id__in=managed))
 
 
-def may_export(*, user) -> bool:
-    """The CSV export is for office staff and room managers."""
+def oversees_rooms(*, user) -> bool:
+    """Office staff and room managers: they may export the list and use its admin page."""
     if is_office_staff(user):
         return True
     return (

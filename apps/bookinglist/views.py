@@ -44,6 +44,6 @@ class BookingListViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False, url_path="export.csv", url_name="export", pagination_class=None)
     def export(self, request):
-        if not selectors.may_export(user=request.user):
+        if not selectors.oversees_rooms(user=request.user):
             raise PermissionDenied("The CSV export is for room managers and office staff.")
         return csv_response(self.filter_queryset(self.get_queryset()))
