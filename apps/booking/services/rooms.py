@@ -39,10 +39,13 @@ def create_room(
     time_zone: str | None = None,
     max_duration: dt.timedelta | None = None,
     managers: Iterable[str] = (),
+    room_id: int | None = None,
 ) -> Room:
-    """``managers`` are usernames; an unknown one is a 400 naming it."""
+    """``managers`` are usernames; an unknown one is a 400 naming it. ``room_id`` chooses the id
+    (demo data and imports only)."""
     with transaction.atomic():
         room = Room(
+            id=room_id,
             name=name,
             capacity=capacity,
             location=location,
