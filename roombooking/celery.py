@@ -7,6 +7,8 @@ import os
 from celery import Celery
 from celery.signals import worker_ready
 
+from roombooking import requestid  # noqa: F401  (carries request ids into tasks)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roombooking.settings")
 
 app = Celery("roombooking")

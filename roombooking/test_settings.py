@@ -8,6 +8,8 @@ _var = Path(__file__).resolve().parent.parent / "var"
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
+os.environ.setdefault("LOG_FORMAT", "plain")
 # Suites hammer the API from one user; the throttling tests set their own limit.
 os.environ.setdefault("API_THROTTLE_WRITES", "100000/min")
 # A test run gets its own SQLite file and broker folder, so that parallel runs and a running

@@ -1,0 +1,44 @@
+"""A request id on every response and log line, carried into the Celery tasks a request causes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from roombooking import requestid
+from roombooking.tasks import record_worker_heartbeat
+from tests.processes import start_worker, stop, wait_for
+
+
+def test_every_response_carries_a_request_id(client):
+    first = client.get("/health/live")
+    second = client.get("/health/live")
+    assert len(first["X-Request-ID"]) == 32
+    assert first["X-Request-ID"] != second["X-Request-ID"]
+
+
+def test_a_proxys_request_id_is_kept_and_garbage_is_replaced(client):
+    assert client.get("/health/live", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
+    replaced = client.get("/health/live", HTTP_X_REQUEST_ID="<script>")["X-Request-ID"]
+    assert replaced != "<script>" and len(replaced) == 32
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_request_id_reaches_the_worker_log_as_json(tmp_path):
+    log = tmp_path / "worker.log"
+    worker = start_worker(log=log, LOG_FORMAT="json")
+    token = requestid.current.set("req-from-web-42")
+    try:
+        record_worker_heartbeat.delay(nonce="rid")
+    finally:
+        requestid.current.reset(token)
+    try:
+        wait_for(lambda: "req-from-web-42" in log.read_text(), timeout=60)
+    finally:
+        stop(worker)
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    tagged = [line for line in lines if line.get("request_id") == "req-from-web-42"]
+    assert tagged, lines[-5:]
+    assert {"time", "level", "logger", "message"} <= set(tagged[0])
