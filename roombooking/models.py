@@ -75,3 +75,13 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.response_status})"
+
+
+class PeriodicRun(models.Model):
+    """When each periodic task last ran, so that a second scheduler cannot double its work."""
+
+    name = models.CharField(max_length=200, unique=True)
+    last_run = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_run:%Y-%m-%d %H:%M:%S}"

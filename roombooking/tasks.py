@@ -5,6 +5,8 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
+from roombooking.periodic import once_per_period
+
 
 @shared_task(name="roombooking.tasks.record_worker_heartbeat", ignore_result=True)
 def record_worker_heartbeat(nonce: str = "") -> None:
@@ -21,6 +23,7 @@ def record_worker_heartbeat(nonce: str = "") -> None:
 
 
 @shared_task(name="roombooking.tasks.purge_expired_idempotency_keys", ignore_result=True)
+@once_per_period(3600)
 def purge_expired_idempotency_keys() -> int:
     from roombooking.idempotency import purge_expired
 
