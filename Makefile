@@ -26,7 +26,7 @@ run: install ## Migrate, load demo data, start web (127.0.0.1:8000) + worker + s
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Starting web on http://127.0.0.1:8000/ and a Celery worker with beat (Ctrl-C stops all)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 
 migrate: install ## Apply database migrations
 	$(PY) manage.py migrate --noinput
