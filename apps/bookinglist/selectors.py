@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from apps.bookinglist.models import BookingListManager, BookingListRow
 from apps.bookinglist.projection import PROJECTED_EVENTS, RowState, apply_event
@@ -24,8 +24,11 @@ def visible_rows(*, user) -> QuerySet[BookingListRow]:
     if is_office_staff(user):
         return rows
     username = user.get_username()
-    managed = BookingListManager.objects.filter(username=username).values("row_id")
-    return rows.filter(Q(booking_user_id=username) | Q(booking_id__in=managed))
+    # One IN (... UNION ...) rather than "booker = me OR id IN (...)": PostgreSQL answers the
+    # OR with a scan of the whole table, the union with two index lookups.
+    managed = BookingListManager.objects.filter(username=username).order_by().values("row_id")
+    own = BookingListRow.objects.filter(booking_user_id=username).order_by().values("booking_id")
+    return rows.filter(booking_id__in=managed.union(own))
 
 
 def oversees_rooms(*, user) -> bool:

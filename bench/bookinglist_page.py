@@ -1,0 +1,273 @@
+"""Benchmark: one page of 50 booking list rows on a table of one million rows, on PostgreSQL.
+
+    .venv/bin/python bench/bookinglist_page.py [--rows 1000000] [--reload] [--repeat 30]
+
+Uses its own database (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/
+rb_bench``; created when missing), migrates it, fills ``bookinglist_bookinglistrow`` with
+``INSERT ... SELECT generate_series`` (1,000 rooms of 1,000 rows each, 5,000 bookers, 250 room
+managers with 4 rooms each) unless it already holds that many rows, and then times:
+
+- the API view (``GET /bookingLists?roomId=R&page_size=50``, office staff; count + page query,
+  serialization and JSON rendering), and a room manager's first page (visibility subquery);
+- the same SQL (count and page) run raw, with an ``EXPLAIN (ANALYZE, BUFFERS)`` summary.
+
+Prints the figures and writes ``bench/results/bookinglist_page.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results" / "bookinglist_page.json"
+BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rb_bench")
+ROOMS, USERS, MANAGERS, PAGE = 1000, 5000, 250, 50
+
+LOAD_SQL = f"""
+INSERT INTO bookinglist_bookinglistrow (
+    booking_id, room_id, room_name, room_managers, booking_user_id, use_start_dtm, use_end_dtm,
+    booking_dtm, booking_status, confirm_id, confirm_status, confirm_user_id, confirm_dtm,
+    confirm_reason, cancelled_dtm, cancel_cause, cancel_reason, updated_dtm, last_seq)
+SELECT g, 1 + g %% {ROOMS}, 'Room ' || (1 + g %% {ROOMS}),
+       jsonb_build_array('manager' || ((1 + g %% {ROOMS}) %% {MANAGERS})),
+       'user' || (g %% {USERS}),
+       start, start + interval '1 hour', start - interval '3 days',
+       CASE WHEN g %% 10 = 0 THEN 'CANCELLED' ELSE 'BOOKED' END,
+       g, CASE WHEN g %% 10 = 0 THEN 'DENIED' WHEN g %% 3 = 0 THEN 'BOOKED' ELSE 'CONFIRMED' END,
+       CASE WHEN g %% 3 = 0 AND g %% 10 <> 0 THEN NULL
+            ELSE 'manager' || ((1 + g %% {ROOMS}) %% {MANAGERS}) END,
+       CASE WHEN g %% 3 = 0 AND g %% 10 <> 0 THEN NULL ELSE start - interval '2 days' END,
+       '', CASE WHEN g %% 10 = 0 THEN start - interval '2 days' END,
+       CASE WHEN g %% 10 = 0 THEN 'DENIED' ELSE '' END, '', now(), g
+FROM generate_series(1, %s) AS g,
+     LATERAL (SELECT timestamptz '2024-01-01 00:00+00'
+                     + (g %% 1095) * interval '1 day' + (g * 7 %% 10) * interval '1 hour'
+              AS start) AS t
+"""
+
+MANAGERS_SQL = """
+INSERT INTO bookinglist_bookinglistmanager (booking_id, username)
+SELECT booking_id, room_managers ->> 0 FROM bookinglist_bookinglistrow
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--reload", action="store_true", help="refill even if already loaded")
+    parser.add_argument("--repeat", type=int, default=30, help="timed runs per measurement")
+    args = parser.parse_args()
+
+    ensure_database(BENCH_URL)
+    setup_django(BENCH_URL)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    load_seconds = load(args.rows, reload=args.rows != row_count() or args.reload)
+
+    room_id = 123
+    manager = f"manager{room_id % MANAGERS}"
+    results = {
+        "rows": row_count(),
+        "load_seconds": load_seconds,
+        "page_size": PAGE,
+        "repeat": args.repeat,
+        "postgres": server_version(),
+        "view_office_staff_room_page": time_view(
+            f"/bookingLists?roomId={room_id}&page_size={PAGE}", "bench-staff", args.repeat
+        ),
+        "view_office_staff_room_page_deep": time_view(
+            f"/bookingLists?roomId={room_id}&page_size={PAGE}&page=15", "bench-staff", args.repeat
+        ),
+        "view_manager_first_page": time_view(
+            f"/bookingLists?page_size={PAGE}", manager, args.repeat
+        ),
+        "raw_sql_room_page": time_raw_sql(room_id, args.repeat),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    report(results)
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roombooking.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
+    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def row_count() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM bookinglist_bookinglistrow")
+        return cursor.fetchone()[0]
+
+
+def load(rows: int, *, reload: bool) -> float | None:
+    from django.db import connection, transaction
+
+    if not reload:
+        print(f"Table already holds {rows:,} rows; pass --reload to refill it.")
+        return None
+    print(f"Loading {rows:,} rows ...", flush=True)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE bookinglist_bookinglistmanager, bookinglist_bookinglistrow")
+        cursor.execute(LOAD_SQL, [rows])
+        cursor.execute(MANAGERS_SQL)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE bookinglist_bookinglistrow")
+        cursor.execute("VACUUM ANALYZE bookinglist_bookinglistmanager")
+    seconds = round(time.perf_counter() - started, 1)
+    print(f"Loaded in {seconds} s")
+    return seconds
+
+
+def bench_user(username: str):
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    if username == "bench-staff" and not user.is_superuser:
+        user.is_superuser = user.is_staff = True
+        user.save()
+    return get_user_model().objects.get(pk=user.pk)  # fresh: no cached permissions
+
+
+def time_view(path: str, username: str, repeat: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from apps.bookinglist.views import BookingListViewSet
+
+    view = BookingListViewSet.as_view({"get": "list"})
+    factory = APIRequestFactory(SERVER_NAME="localhost")
+    user = bench_user(username)
+    timings, queries, rows, count = [], 0, 0, 0
+    for attempt in range(repeat + 2):  # two warm-up runs
+        request = factory.get(path)
+        force_authenticate(request, user=user)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = view(request)
+            response.render()
+            elapsed = time.perf_counter() - started
+        assert response.status_code == 200, response.content[:300]
+        if attempt >= 2:
+            timings.append(elapsed * 1000)
+        queries = len(captured)
+        body = json.loads(response.content)
+        rows, count = len(body["results"]), body["count"]
+    return {
+        "path": path,
+        "user": username,
+        "rows": rows,
+        "count": count,
+        "queries": queries,
+        **summary(timings),
+    }
+
+
+def room_page_sql(room_id: int) -> tuple[str, str, list]:
+    from apps.bookinglist.models import BookingListRow
+
+    rows = BookingListRow.objects.filter(room_id=room_id).order_by("-use_start_dtm", "-booking_id")
+    page_sql, params = rows[:PAGE].query.sql_with_params()
+    count_sql = "SELECT count(*) FROM bookinglist_bookinglistrow WHERE room_id = %s"
+    return page_sql, count_sql, list(params)
+
+
+def time_raw_sql(room_id: int, repeat: int) -> dict:
+    from django.db import connection
+
+    page_sql, count_sql, params = room_page_sql(room_id)
+    timings = []
+    with connection.cursor() as cursor:
+        for attempt in range(repeat + 2):
+            started = time.perf_counter()
+            cursor.execute(count_sql, [room_id])
+            cursor.fetchone()
+            cursor.execute(page_sql, params)
+            fetched = cursor.fetchall()
+            if attempt >= 2:
+                timings.append((time.perf_counter() - started) * 1000)
+        plans = {
+            "page": explain(cursor, page_sql, params),
+            "count": explain(cursor, count_sql, [room_id]),
+        }
+    return {
+        "rows": len(fetched),
+        "sql": page_sql % tuple(params),
+        **summary(timings),
+        "explain": plans,
+    }
+
+
+def explain(cursor, sql: str, params: list) -> list[str]:
+    cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
+    return [line for (line,) in cursor.fetchall()]
+
+
+def summary(timings_ms: list[float]) -> dict:
+    ordered = sorted(timings_ms)
+    return {
+        "median_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 2),
+        "min_ms": round(ordered[0], 2),
+    }
+
+
+def server_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]
+
+
+def report(results: dict) -> None:
+    print(f"\nbooking list: {results['rows']:,} rows, PostgreSQL {results['postgres']}")
+    for key, value in results.items():
+        if isinstance(value, dict) and "median_ms" in value:
+            extra = f", {value['queries']} queries" if "queries" in value else ""
+            print(
+                f"  {key:36} median {value['median_ms']:7.2f} ms  p95 {value['p95_ms']:7.2f} ms"
+                f"  ({value['rows']} rows{extra})"
+            )
+    print("\nEXPLAIN ANALYZE of the page query:")
+    print("\n".join("  " + line for line in results["raw_sql_room_page"]["explain"]["page"]))
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
