@@ -106,7 +106,9 @@ class BookingListFilter(django_filters.FilterSet):
     confirmStatus = ChoiceListFilter(field_name="confirm_status", choices=CONFIRM_STATUSES)
     window_from = InstantFilter(field_name="use_end_dtm", lookup_expr="gt", label="from")
     window_to = InstantFilter(field_name="use_start_dtm", lookup_expr="lt", label="to")
-    ordering = StableOrderingFilter(fields=ORDERINGS)
+    ordering = StableOrderingFilter(
+        fields=ORDERINGS, field_labels={"use_start_dtm": "start", "booking_dtm": "booking time"}
+    )
 
     class Meta:
         model = BookingListRow

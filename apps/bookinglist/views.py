@@ -12,9 +12,10 @@ from apps.bookinglist.csv_export import csv_response
 from apps.bookinglist.filters import BookingListFilter
 from apps.bookinglist.serializers import BookingListRowSerializer
 
+_FORMS = "ISO 8601, 202612011800 or a date (2026-12-01); local times in TIME_ZONE"
 WINDOW_PARAMETERS = [
-    OpenApiParameter("from", OpenApiTypes.DATETIME, description="rows ending after this"),
-    OpenApiParameter("to", OpenApiTypes.DATETIME, description="rows starting before this"),
+    OpenApiParameter("from", OpenApiTypes.STR, description=f"rows ending after this ({_FORMS})"),
+    OpenApiParameter("to", OpenApiTypes.STR, description=f"rows starting before this ({_FORMS})"),
 ]
 
 
@@ -38,6 +39,8 @@ class BookingListViewSet(viewsets.ReadOnlyModelViewSet):
         return super().perform_content_negotiation(request, force=force or self.action == "export")
 
     @extend_schema(
+        operation_id="bookingLists_export_csv",
+        filters=True,
         parameters=WINDOW_PARAMETERS,
         responses={(200, "text/csv"): OpenApiTypes.STR},
         description="The filtered list as CSV (room managers and office staff).",

@@ -243,3 +243,23 @@ def test_csv_export_with_a_bad_filter_is_a_json_400(client_for, staff_user, rows
     response = client_for(staff_user).get("/bookingLists/export.csv?from=soon")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["from"]
+
+
+def test_the_browsable_api_renders_with_its_filter_form(client_for, staff_user, rows):
+    client = client_for(staff_user)
+    page = client.get("/bookingLists?roomId=10", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="confirmStatus"' in html and 'name="from"' in html
+    assert client.get("/bookingLists/1", HTTP_ACCEPT="text/html").status_code == 200
+    bad = client.get("/bookingLists?from=soon", HTTP_ACCEPT="text/html")
+    assert bad.status_code == 400
+
+
+def test_the_schema_documents_the_list_and_the_export(api_client):
+    schema = api_client.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    listing = schema["paths"]["/bookingLists/"]["get"]
+    names = {p["name"] for p in listing["parameters"]}
+    assert {"roomId", "bookingUserId", "bookingStatus", "confirmStatus", "from", "to"} <= names
+    export = schema["paths"]["/bookingLists/export.csv/"]["get"]
+    assert "text/csv" in export["responses"]["200"]["content"]
