@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import transaction
 from django.http import Http404
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -89,7 +89,9 @@ def build_machine(*, users: dict, rooms: list, manager_of: dict):
                     actor=users[who], room_id=rooms[room].pk, use_start_dtm=start, use_end_dtm=end
                 )
             except REFUSED:
+                event("create refused")
                 return None
+            event("created")
             return booking.pk
 
         @rule(booking_id=bookings, room=st.integers(0, 1), when=slots)
@@ -133,7 +135,9 @@ def build_machine(*, users: dict, rooms: list, manager_of: dict):
             try:
                 decided = decide(confirm_id=confirm.pk, user=manager, **kwargs)
             except REFUSED:
+                event(f"{decide.__name__} refused")
                 return
+            event(decide.__name__)
             # A denial deletes the request with the booking; remember what it said.
             self.last_confirm[booking_id] = confirm_fields(decided)
 
