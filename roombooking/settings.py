@@ -257,7 +257,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "roombooking.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "roombooking.errors.api_exception_handler",
     "NON_FIELD_ERRORS_KEY": "nonFieldErrors",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
