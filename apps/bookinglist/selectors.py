@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from apps.bookinglist.models import BookingListManager, BookingListRow
@@ -94,7 +95,19 @@ def replayed_rows(*, progress: Callable[[Iterable], Iterable] | None = None) -> 
 def drift() -> list[tuple[int, dict[str, tuple[object, object]]]]:
     """Rows whose stored values differ from a fresh replay: ``[(booking_id, {field: (table,
     replay)})]``; a missing or extra row shows as a ``row`` difference, a manager index out of
-    step with ``room_managers`` as a ``managerIndex`` difference."""
+    step with ``room_managers`` as a ``managerIndex`` difference.
+
+    Reads the log and the table in one snapshot, so events committed meanwhile are no drift."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # (SQLite: transactions are IMMEDIATE here, so writers wait for the check to end.)
+        return _drift()
+
+
+def _drift() -> list[tuple[int, dict[str, tuple[object, object]]]]:
     expected = replayed_rows()
     indexed: dict[int, list[str]] = {}
     for booking_id, username in BookingListManager.objects.order_by("username").values_list(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.bookinglist.models import BookingListManager, BookingListRow
 from apps.bookinglist.projection import RowState, apply_event
@@ -36,11 +36,13 @@ def record_event(*, event: Event, seq: int) -> bool:
 def rebuild_booking_list(*, progress: Callable[[Iterable], Iterable] | None = None) -> int:
     """Recompute the whole table from the event log, in one transaction; returns the row count.
 
-    ``progress`` wraps the event stream (the management command passes a tqdm bar)."""
+    ``progress`` wraps the event stream (the management command passes a tqdm bar). Readers see
+    the old table until the new one commits; writers (receivers of new events) wait for it, and
+    then apply their events, which are all later than the log the rebuild read.
+    """
     with transaction.atomic():
+        _lock_out_writers()
         rows = replayed_rows(progress=progress)
-        BookingListManager.objects.all().delete()
-        BookingListRow.objects.all().delete()
         batch: list[RowState] = []
         for state in rows.values():
             batch.append(state)
@@ -49,6 +51,19 @@ def rebuild_booking_list(*, progress: Callable[[Iterable], Iterable] | None = No
                 batch = []
         _bulk_insert(batch)
         return len(rows)
+
+
+def _lock_out_writers() -> None:
+    """Empty the table and hold its write lock until commit, before reading the log: no event
+    can then commit between the replay and the new rows and be lost."""
+    rows, managers = BookingListRow._meta.db_table, BookingListManager._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # EXCLUSIVE still lets the API read (ACCESS SHARE); TRUNCATE would block it.
+            cursor.execute(f"LOCK TABLE {rows}, {managers} IN EXCLUSIVE MODE")
+        # SQLite: transactions are IMMEDIATE here, so writers already wait for this one.
+        cursor.execute(f"DELETE FROM {managers}")
+        cursor.execute(f"DELETE FROM {rows}")
 
 
 def _save(state: RowState, *, previous: RowState | None) -> None:
