@@ -48,6 +48,17 @@ class InstantField(forms.Field):
             ) from None
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A whole number within the database's 64-bit range (``1.5`` is a 400, not "no rows")."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class InstantFilter(django_filters.Filter):
     field_class = InstantField
 
@@ -99,9 +110,9 @@ class WindowForm(forms.Form):
 
 class BookingListFilter(django_filters.FilterSet):
     # Parameter names are the API field names (camelCase, as in the original service).
-    roomId = django_filters.NumberFilter(field_name="room_id")
+    roomId = IdFilter(field_name="room_id")
     bookingUserId = django_filters.CharFilter(field_name="booking_user_id")
-    bookingId = django_filters.NumberFilter(field_name="booking_id")
+    bookingId = IdFilter(field_name="booking_id")
     bookingStatus = ChoiceListFilter(field_name="booking_status", choices=BOOKING_STATUSES)
     confirmStatus = ChoiceListFilter(field_name="confirm_status", choices=CONFIRM_STATUSES)
     window_from = InstantFilter(field_name="use_end_dtm", lookup_expr="gt", label="from")

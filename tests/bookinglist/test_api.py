@@ -167,6 +167,8 @@ def test_filters_respect_visibility(client_for, user, rows):
         ("bookingStatus=LOST", "bookingStatus"),
         ("confirmStatus=BOOKED,NOPE", "confirmStatus"),
         ("roomId=abc", "roomId"),
+        ("roomId=1.5", "roomId"),
+        ("bookingId=99999999999999999999999", "bookingId"),
         ("bookingId=x", "bookingId"),
         ("from=yesterday", "from"),
         ("to=2026-13-45", "to"),
