@@ -144,6 +144,11 @@ class ConfirmAdmin(admin.ModelAdmin):
         ]
         return own + super().get_urls()
 
+    def changelist_view(self, request, extra_context=None):
+        waiting = request.GET.get(DecisionFilter.parameter_name) is None
+        title = "Pending approvals" if waiting else "Approval requests"
+        return super().changelist_view(request, {**(extra_context or {}), "title": title})
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         confirm = self.get_object(request, object_id)
         context = {

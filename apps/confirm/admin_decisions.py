@@ -48,7 +48,7 @@ def decide_each(
 def report(request: HttpRequest, outcome: Outcome, *, status: str) -> None:
     verb = {CONFIRMED: "Approved", DENIED: "Denied"}[status]
     if outcome.decided:
-        extra = " Their bookings are cancelled." if status == DENIED else ""
+        extra = " Their bookings are cancelled and the slots free." if status == DENIED else ""
         messages.success(
             request,
             f"{verb} {len(outcome.decided)} request(s): {', '.join(outcome.decided)}.{extra}",

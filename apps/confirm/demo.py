@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
-
+from apps.confirm import services
 from roombooking.roles import ROOM_MANAGERS_GROUP
 
 
 def seed(*, users: dict, stdout) -> None:
     manager = users.get("manager")
-    if manager is None:
-        return
-    group, _ = Group.objects.get_or_create(name=ROOM_MANAGERS_GROUP)
-    if not manager.groups.filter(pk=group.pk).exists():
-        manager.groups.add(group)
+    if manager is not None and services.make_room_manager(user=manager):
         stdout.write(f"  {manager.get_username()} joined {ROOM_MANAGERS_GROUP!r}")

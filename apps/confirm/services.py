@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, connection, transaction
 from django.http import Http404
@@ -28,7 +29,7 @@ from apps.confirm.events import (
 )
 from apps.confirm.models import Confirm
 from roombooking import bus
-from roombooking.roles import is_office_staff, manages
+from roombooking.roles import ROOM_MANAGERS_GROUP, is_office_staff, manages
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +173,34 @@ def _retry_on_deadlock(work: Callable[[], T]) -> T:
 
 def _is_deadlock(exc: OperationalError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) == "40P01"
+
+
+# --- Room managers ------------------------------------------------------------------------------
+
+# Exactly what a room manager needs in the admin: see requests and decide them (an Approve or Deny
+# asks for the change permission). Migration 0002 creates the group with the same permissions.
+ROOM_MANAGER_PERMISSIONS = ("view_confirm", "change_confirm")
+
+
+def make_room_manager(*, user) -> bool:
+    """Put ``user`` in the "Room managers" group (re-creating the group and its permissions if they
+    are missing) and let them sign in to the admin. True when something changed. Which rooms
+    they manage is the booking app's data (the room's managers)."""
+    with transaction.atomic():
+        group, _ = Group.objects.get_or_create(name=ROOM_MANAGERS_GROUP)
+        permissions = Permission.objects.filter(
+            content_type__app_label="confirm", codename__in=ROOM_MANAGER_PERMISSIONS
+        )
+        group.permissions.add(*permissions)
+        changed = False
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+            changed = True
+        if not user.groups.filter(pk=group.pk).exists():
+            user.groups.add(group)
+            changed = True
+        return changed
 
 
 # --- Helpers --------------------------------------------------------------------------------------

@@ -14,11 +14,9 @@ from tests.confirm import bookings
 from tests.confirm.conftest import make_manager
 from tests.confirm.race import race
 
-# serialized_rollback: the flush between transactional tests would drop the groups that data
-# migrations made ("Room managers", "Office staff"); this reloads them.
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ROUNDS = 5
