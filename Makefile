@@ -55,3 +55,7 @@ ci: ## What CI runs: the suite on the embedded default, then on PostgreSQL and R
 
 clean: ## Remove the venv, local databases, broker folders and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
+
+bench: install ## Benchmarks on PostgreSQL (wrk and pgbench; installs wrk with apt if missing)
+	@command -v wrk >/dev/null || (apt-get install -y -qq wrk || { echo "wrk is needed: apt-get install wrk"; exit 1; })
+	$(PY) bench/run.py $(BENCH_ARGS)

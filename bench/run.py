@@ -1,0 +1,278 @@
+"""`make bench`: the service against the database's own limit, on PostgreSQL, on this machine.
+
+    .venv/bin/python bench/run.py [--seconds 10] [--connections 8] [--quick]
+
+Measures, in one run (absolute numbers on a shared machine are noise; the shares are the point):
+
+1. the limit: pgbench running the SQL work of a booking and of a list page without the service;
+2. the service under gunicorn (gunicorn.conf.py) with 1, 2 and 4 web processes: POST /bookings
+   and GET /bookingLists (a page of 50 for one room) from wrk at a constant number of
+   connections; throughput, p50/p95/p99, and the share of the limit;
+3. p99 at half the best booking throughput (wrk with a per-request delay);
+4. a list page's latency on tables of 10 thousand, 100 thousand and 1 million rows;
+5. the web workers' resident memory after the load;
+6. the notification drain rate (bench/notification_drain.py, when present).
+
+Writes bench/results/service.json and the plots in docs/img/, and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import harness  # noqa: E402
+from bench.bookinglist_page import LOAD_SQL, MANAGERS_SQL, ensure_database  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rb_bench")
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/9")
+ROOMS, USERS, LIST_ROOMS = 50, 100, 1000
+# Bookings go far into the future (ten years of minutes from this base), so slots rarely collide.
+BASE_EPOCH = int(time.time()) // 86400 * 86400 + 2 * 86400
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--quick", action="store_true", help="3 s runs, 10k/100k rows only")
+    args = parser.parse_args()
+    seconds = 3 if args.quick else args.seconds
+    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    log = RESULTS / "tmp" / "gunicorn.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+
+    step("Preparing the benchmark database", DATABASE_URL)
+    ensure_database(DATABASE_URL)
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    tokens, staff_token = seed()
+    env = harness.server_env(DATABASE_URL, BROKER_URL)
+    wrk_env = {
+        "BENCH_TOKENS": ",".join(tokens),
+        "BENCH_STAFF_TOKEN": staff_token,
+        "BENCH_ROOMS": str(ROOMS),
+        "BENCH_LIST_ROOMS": str(LIST_ROOMS),
+        "BENCH_BASE_EPOCH": str(BASE_EPOCH),
+    }
+    results: dict = {
+        "machine": {"cores": os.cpu_count()},
+        "seconds_per_run": seconds,
+        "connections": args.connections,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+    step("List page latency by table size", f"{sizes}")
+    results["list_by_size"] = []
+    for size in sizes:
+        load_list_rows(size)
+        server = harness.Gunicorn(workers=2, env=env, log=log)
+        try:
+            run = harness.wrk(
+                server.base, "list_page.lua", seconds=seconds, connections=2, env=wrk_env
+            )
+        finally:
+            server.stop()
+        run["rows"] = size
+        results["list_by_size"].append(run)
+        print(f"  {size:>9,} rows: p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms")
+
+    variables = {"rooms": ROOMS, "users": USERS, "base": BASE_EPOCH, "list_rooms": LIST_ROOMS}
+    step("The limit: the same SQL through pgbench", "")
+    results["limit"] = {
+        "booking": harness.pgbench(
+            DATABASE_URL, "booking_tx.sql", seconds=seconds, clients=args.connections,
+            variables=variables,
+        ),
+        "list_page": harness.pgbench(
+            DATABASE_URL, "list_page.sql", seconds=seconds, clients=args.connections,
+            variables=variables,
+        ),
+    }  # fmt: skip
+    for name, figures in results["limit"].items():
+        print(f"  {name}: {figures['tps']:.0f} transactions/s")
+
+    step("The service under gunicorn", "1, 2 and 4 web processes")
+    results["service"] = []
+    for workers in (1, 2, 4):
+        server = harness.Gunicorn(workers=workers, env=env, log=log)
+        try:
+            post = harness.wrk(
+                server.base, "post_booking.lua", seconds=seconds,
+                connections=args.connections, env=wrk_env,
+            )  # fmt: skip
+            page = harness.wrk(
+                server.base, "list_page.lua", seconds=seconds,
+                connections=args.connections, env=wrk_env,
+            )  # fmt: skip
+            rss = server.worker_rss_mb()
+        finally:
+            server.stop()
+        results["service"].append(
+            {"web_processes": workers, "post_bookings": post, "list_page": page, "rss_mb": rss}
+        )
+        print(
+            f"  {workers} process(es): POST {post['rps']:.0f}/s (p99 {post['p99_ms']:.0f} ms), "
+            f"GET {page['rps']:.0f}/s (p99 {page['p99_ms']:.0f} ms), RSS {rss} MB"
+        )
+
+    best = max(results["service"], key=lambda r: r["post_bookings"]["rps"])
+    step("p99 at half the best booking throughput", f"{best['web_processes']} processes")
+    target = best["post_bookings"]["rps"] / 2
+    delay_ms = max(0, int(args.connections / target * 1000 - best["post_bookings"]["p50_ms"]))
+    server = harness.Gunicorn(workers=best["web_processes"], env=env, log=log)
+    try:
+        half = harness.wrk(
+            server.base, "post_booking.lua", seconds=seconds, connections=args.connections,
+            env={**wrk_env, "BENCH_DELAY_MS": str(delay_ms)},
+        )  # fmt: skip
+    finally:
+        server.stop()
+    half.update(target_rps=round(target, 1), delay_ms=delay_ms)
+    results["half_load"] = half
+    print(f"  {half['rps']:.0f}/s (target {target:.0f}/s): p99 {half['p99_ms']:.1f} ms")
+
+    results["shares"] = {
+        "booking_share_of_limit": round(
+            best["post_bookings"]["rps"] / results["limit"]["booking"]["tps"], 3
+        ),
+        "list_share_of_limit": round(
+            max(r["list_page"]["rps"] for r in results["service"])
+            / results["limit"]["list_page"]["tps"],
+            3,
+        ),
+    }
+    drain = drain_rate(quick=args.quick)
+    if drain is not None:
+        results["notification_drain"] = drain
+    (RESULTS / "service.json").write_text(json.dumps(results, indent=2) + "\n")
+    from bench import plots
+
+    plots.draw(results)
+    report(results)
+
+
+def step(title: str, detail: str) -> None:
+    print(f"\n== {title} {detail}", flush=True)
+
+
+def setup_django() -> None:
+    os.environ.update(
+        {
+            k: v
+            for k, v in harness.server_env(DATABASE_URL, BROKER_URL).items()
+            if k not in os.environ
+        }
+    )
+    os.environ["DATABASE_URL"] = DATABASE_URL
+    import django
+
+    django.setup()
+
+
+def seed() -> tuple[list[str], str]:
+    """Rooms with a manager, users with tokens, and an office-staff token for the list page."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from apps.booking.models import Room
+
+    User = get_user_model()
+    manager, _ = User.objects.get_or_create(username="bench-manager", defaults={"is_staff": True})
+    for number in range(1, ROOMS + 1):
+        room, _ = Room.objects.get_or_create(
+            pk=number, defaults={"name": f"Bench room {number}", "capacity": 8}
+        )
+        room.managers.add(manager)
+    tokens = []
+    for number in range(1, USERS + 1):
+        user, _ = User.objects.get_or_create(
+            username=f"bench{number}", defaults={"email": f"bench{number}@example.com"}
+        )
+        tokens.append(Token.objects.get_or_create(user=user)[0].key)
+    staff, _ = User.objects.get_or_create(
+        username="bench-staff", defaults={"is_staff": True, "is_superuser": True}
+    )
+    return tokens, Token.objects.get_or_create(user=staff)[0].key
+
+
+def load_list_rows(rows: int) -> None:
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE bookinglist_bookinglistmanager, bookinglist_bookinglistrow")
+        cursor.execute(LOAD_SQL, [rows])
+        cursor.execute(MANAGERS_SQL)
+        # The loaded rows stand for bookings 1..rows: new bookings must get ids above them.
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('booking_booking', 'id'), "
+            "GREATEST(%s, (SELECT COALESCE(max(id), 0) FROM booking_booking)) + 1)",
+            [rows],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE bookinglist_bookinglistrow")
+    print(f"  loaded {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def drain_rate(*, quick: bool) -> dict | None:
+    script = ROOT / "bench" / "notification_drain.py"
+    if not script.exists():
+        return None
+    step("Notification drain", "(bench/notification_drain.py)")
+    args = [sys.executable, str(script)] + (["--count", "1000"] if quick else [])
+    subprocess.run(args, cwd=ROOT, check=True, timeout=1800)
+    path = RESULTS / "notification_drain.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def report(results: dict) -> None:
+    limit = results["limit"]
+    print("\n== Results (this machine, this run)")
+    print(f"{'measure':<44}{'value':>14}")
+    rows = [
+        ("limit: booking transactions/s (pgbench)", f"{limit['booking']['tps']:.0f}"),
+        ("limit: list page queries/s (pgbench)", f"{limit['list_page']['tps']:.0f}"),
+    ]
+    for run in results["service"]:
+        n = run["web_processes"]
+        rows += [
+            (f"POST /bookings/s, {n} web process(es)", f"{run['post_bookings']['rps']:.0f}"),
+            ("  p50 / p95 / p99 ms", _pcts(run["post_bookings"])),
+            (f"GET /bookingLists/s, {n} web process(es)", f"{run['list_page']['rps']:.0f}"),
+            ("  p50 / p95 / p99 ms", _pcts(run["list_page"])),
+            ("  web worker RSS MB", ", ".join(map(str, run["rss_mb"]))),
+        ]
+    shares = results["shares"]
+    rows += [
+        ("booking: share of the limit", f"{shares['booking_share_of_limit']:.0%}"),
+        ("list page: share of the limit", f"{shares['list_share_of_limit']:.0%}"),
+        ("p99 at half the best booking rate, ms", f"{results['half_load']['p99_ms']:.1f}"),
+    ]
+    for run in results["list_by_size"]:
+        rows.append((f"list page p50 ms, {run['rows']:,} rows", f"{run['p50_ms']:.1f}"))
+    if "notification_drain" in results:
+        drain = results["notification_drain"]
+        rate = drain.get("per_second") or drain.get("emails_per_second")
+        rows.append(("notification drain, emails/s", f"{rate}"))
+    for name, value in rows:
+        print(f"{name:<44}{value:>14}")
+
+
+def _pcts(run: dict) -> str:
+    return f"{run['p50_ms']:.0f} / {run['p95_ms']:.0f} / {run['p99_ms']:.0f}"
+
+
+if __name__ == "__main__":
+    main()
