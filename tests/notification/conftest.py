@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import email
 import itertools
+import logging
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,7 @@ from apps.booking.events import BookingCreated
 from roombooking import bus
 from tests.factories import UserFactory
 
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
 _booking_ids = itertools.count(1000)
 SEOUL = "Asia/Seoul"
 
@@ -111,6 +113,8 @@ class SmtpSink:
     hold_rcpt: threading.Event = field(default_factory=threading.Event)
     hold_data: threading.Event = field(default_factory=threading.Event)
     stalled: threading.Event = field(default_factory=threading.Event)
+    hold_rcpt_after: int | None = None  # hold in RCPT once this many messages arrived
+    hold_data_after: int | None = None  # hold after DATA once this many messages arrived
     controller: Controller | None = None
     port: int = 0
 
@@ -119,7 +123,14 @@ class SmtpSink:
             self.stalled.set()
             await asyncio.sleep(0.02)
 
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.hold_rcpt_after is not None and self.count() >= self.hold_rcpt_after:
+            self.hold_rcpt_after = None
+            self.hold_rcpt.set()
         await self._hold(self.hold_rcpt)
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -128,6 +139,9 @@ class SmtpSink:
         message = email.message_from_bytes(envelope.original_content or envelope.content)
         with self.lock:
             self.messages.append(message)
+        if self.hold_data_after is not None and self.count() > self.hold_data_after:
+            self.hold_data_after = None
+            self.hold_data.set()
         await self._hold(self.hold_data)
         return "250 Message accepted for delivery"
 
@@ -205,10 +219,12 @@ REDIS_TRANSPORT_OPTIONS = {
 }
 
 
-def _use_broker(url: str, transport_options: dict) -> None:
+def _use_broker(url: str, transport_options: dict, *, close: bool = False) -> None:
+    """Point this process's Celery app at ``url``. kombu keeps one pool per broker for the whole
+    process, so only the private broker's pool is ever closed (``close``)."""
     from roombooking.celery import app
 
-    if app._pool is not None:
+    if close and app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
@@ -217,7 +233,7 @@ def _use_broker(url: str, transport_options: dict) -> None:
 
 
 @pytest.fixture
-def private_broker():
+def private_broker(monkeypatch):
     """A redis-server of this test only, used as the broker by this process (and by workers
     started with ``CELERY_BROKER_URL=private_broker.url``)."""
     from apps.notification import handoff
@@ -228,9 +244,11 @@ def private_broker():
     redis = PrivateRedis()
     redis.start()
     saved = app.conf.broker_url, dict(app.conf.broker_transport_options or {})
+    monkeypatch.setenv("CELERY_BROKER_URL", redis.url)  # Celery reads it before its own conf
     _use_broker(redis.url, REDIS_TRANSPORT_OPTIONS)
     handoff.publish_breaker.success()  # start closed
     yield redis
-    _use_broker(*saved)
+    monkeypatch.undo()
+    _use_broker(*saved, close=True)
     handoff.publish_breaker.success()
     redis.kill()
