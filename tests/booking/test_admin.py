@@ -75,3 +75,23 @@ def test_room_admin_creates_through_the_service(staff_client, manager):
     assert room.equipment == ["projector"]  # normalized by the service
     assert list(room.managers.all()) == [manager]
     assert room.max_duration == dt.timedelta(hours=4)
+
+
+@pytest.mark.django_db
+def test_a_room_manager_sees_only_their_rooms_bookings_and_cannot_cancel(
+    client, manager, bookings, room
+):
+    from django.contrib.auth.models import Group
+
+    from roombooking.roles import ROOM_MANAGERS_GROUP
+
+    manager.groups.add(Group.objects.get(name=ROOM_MANAGERS_GROUP))
+    client.force_login(manager)
+    page = client.get("/admin/booking/booking/")
+    assert page.status_code == 200
+    assert [b.pk for b in page.context["cl"].queryset] == [bookings[0].pk]
+    client.post(
+        "/admin/booking/booking/",
+        {"action": "cancel_bookings", ACTION_CHECKBOX_NAME: [bookings[0].pk]},
+    )
+    assert Booking.objects.get(pk=bookings[0].pk).status == "BOOKED"

@@ -87,7 +87,8 @@ def test_booking_for_someone_else(alice, client_for, staff_user, other_user, roo
     start = future()
     times = {"roomId": room.pk, "useStartDtm": compact(start), "useEndDtm": compact(start + HOUR)}
     refused = post(alice, bookingUserId="bob", **times)
-    assert refused.status_code == 403 and refused.json()["status"] == 403
+    assert refused.status_code == 403
+    assert refused.json()["message"] == "Only office staff may book for someone else."
     staff = client_for(staff_user)
     unknown = post(staff, bookingUserId="06675", **times)
     assert unknown.status_code == 400
