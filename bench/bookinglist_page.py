@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/bookinglist_page.py [--rows 1000000] [--reload] [--repeat 30]
 
-Uses its own database (``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/
-rb_bench``; created when missing), migrates it, fills ``bookinglist_bookinglistrow`` with
-``INSERT ... SELECT generate_series`` (1,000 rooms of 1,000 rows each, 5,000 bookers, 250 room
-managers with 4 rooms each) unless it already holds that many rows, and then times:
+Uses its own database (``BOOKINGLIST_BENCH_DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/rb_bench_bookinglist``, created when missing; not the
+``rb_bench`` of ``bench/run.py``, so neither refills the other's table), migrates it, fills
+``bookinglist_bookinglistrow`` with ``INSERT ... SELECT generate_series`` (1,000 rooms of 1,000
+rows each, 5,000 bookers, 250 room managers with 4 rooms each) unless it already holds that many
+rows, and then times:
 
 - the API view (``GET /bookingLists?roomId=R&page_size=50``, office staff; count + page query,
   serialization and JSON rendering), and a room manager's first page (visibility subquery);
@@ -28,7 +30,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "bookinglist_page.json"
-BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rb_bench")
+BENCH_URL = os.environ.get(
+    "BOOKINGLIST_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rb_bench_bookinglist"
+)
 ROOMS, USERS, MANAGERS, PAGE = 1000, 5000, 250, 50
 
 LOAD_SQL = f"""
