@@ -10,9 +10,9 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -167,6 +167,8 @@ class ConfirmAdmin(admin.ModelAdmin):
 
     def approve_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         confirm = self._decidable(request, object_id)
+        if confirm is None:
+            return self._gone(request, object_id)
         if request.method != "POST":
             return HttpResponseRedirect(self._change_url(confirm))
         outcome = admin_decisions.decide_each(request, [confirm], status=CONFIRMED)
@@ -175,6 +177,8 @@ class ConfirmAdmin(admin.ModelAdmin):
 
     def deny_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         confirm = self._decidable(request, object_id)
+        if confirm is None:
+            return self._gone(request, object_id)
         form = DenyForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             reason = form.cleaned_data["reason"]
@@ -185,13 +189,21 @@ class ConfirmAdmin(admin.ModelAdmin):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _decidable(self, request: HttpRequest, object_id: int) -> Confirm:
+    def _decidable(self, request: HttpRequest, object_id: int) -> Confirm | None:
+        """The request, if this user may see it; PermissionDenied without the change permission."""
         confirm = self.get_object(request, str(object_id))
-        if confirm is None:
-            raise Http404("No such approval request (it may have been cancelled).")
-        if not self.has_change_permission(request, confirm):
+        if confirm is not None and not self.has_change_permission(request, confirm):
             raise PermissionDenied
         return confirm
+
+    def _gone(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Not there (cancelled meanwhile) or not this manager's: back to the list, saying so."""
+        messages.error(
+            request,
+            f"Approval request #{object_id} is not waiting for you: its booking was cancelled, "
+            "or it is not for a room you manage.",
+        )
+        return HttpResponseRedirect(self._changelist_url())
 
     def _deny_page(
         self, request: HttpRequest, confirms: list[Confirm], form: DenyForm, *, bulk: bool

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 
 from apps.confirm.models import STATUS_CHOICES, Confirm
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A whole number within the database's 64-bit range (``1.5`` is a 400, not "no rows")."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class ConfirmFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=STATUS_CHOICES)
-    roomId = django_filters.NumberFilter(field_name="room_id")
-    bookingId = django_filters.NumberFilter(field_name="booking_id")
+    roomId = IdFilter(field_name="room_id")
+    bookingId = IdFilter(field_name="booking_id")
     userId = django_filters.CharFilter(field_name="user_id")
     ordering = django_filters.OrderingFilter(
         fields=(

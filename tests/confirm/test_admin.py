@@ -31,12 +31,16 @@ def texts(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def test_the_room_managers_group_grants_exactly_view_and_change(db):
+def test_the_room_managers_group_grants_only_viewing_and_deciding(db):
+    """Of this app, exactly view and change; nothing anywhere to add or delete (the booking app
+    lets managers view their rooms' bookings)."""
     group = Group.objects.get(name=ROOM_MANAGERS_GROUP)
-    assert {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()} == {
+    granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+    assert {p for p in granted if p.startswith("confirm.")} == {
         "confirm.view_confirm",
         "confirm.change_confirm",
     }
+    assert all(p.split(".")[1].startswith("view_") or p.startswith("confirm.") for p in granted)
 
 
 def test_a_manager_lists_only_waiting_requests_of_their_rooms(
@@ -153,13 +157,18 @@ def test_detail_page_deny_with_a_reason(client, booked, manager):
     )
     assert any(t.startswith("Denied 1 request(s)") for t in texts(response))
     assert bookings.is_cancelled(booking.pk)
-    assert client.get(f"{CHANGELIST}{confirm.pk}/deny/").status_code == 404
+    gone = client.get(f"{CHANGELIST}{confirm.pk}/deny/", follow=True)
+    assert gone.redirect_chain[-1][0] == CHANGELIST
+    assert texts(gone) == [
+        f"Approval request #{confirm.pk} is not waiting for you: its booking was cancelled, "
+        "or it is not for a room you manage."
+    ]
 
 
 def test_others_cannot_use_the_decision_urls(client, request_for, other_manager, manager):
     _, confirm = request_for()
     signed_in(client, other_manager)
-    assert client.post(f"{CHANGELIST}{confirm.pk}/approve/").status_code == 404
+    assert client.post(f"{CHANGELIST}{confirm.pk}/approve/").status_code == 302  # with a message
     viewer = UserFactory(username="erin", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_confirm"))
     Confirm.objects.filter(pk=confirm.pk).update(approvers=["erin"], approvers_key="|erin|")

@@ -77,6 +77,8 @@ def test_another_users_request_is_a_404(client_for, three_requests, user, other_
     assert client_for(other_manager).get(f"/confirms/{alices.pk}").status_code == 404
     assert client_for(user).get("/confirms/999999").status_code == 404
     assert client_for(user).get("/confirms/abc").status_code == 404
+    assert client_for(user).get(f"/confirms/{2**64}").status_code == 404
+    assert client_for(user).patch(f"/confirms/{2**64}", {"status": CONFIRMED}).status_code == 404
 
 
 def test_filters_by_status_room_and_booking(client_for, three_requests, manager, staff_user):
@@ -100,6 +102,8 @@ def test_filters_by_status_room_and_booking(client_for, three_requests, manager,
         ({"status": "MAYBE"}, "status"),
         ({"roomId": "abc"}, "roomId"),
         ({"bookingId": "x"}, "bookingId"),
+        ({"bookingId": "1.5"}, "bookingId"),
+        ({"roomId": str(2**63)}, "roomId"),
         ({"ordering": "password"}, "ordering"),
     ],
 )
@@ -215,3 +219,12 @@ def test_put_and_delete_are_not_allowed(client_for, request_for, superuser):
     assert client.put(f"/confirms/{confirm.pk}", {"status": CONFIRMED}).status_code == 405
     assert client.delete(f"/confirms/{confirm.pk}").status_code == 405
     assert client.post("/confirms", {}).status_code == 405
+
+
+def test_the_browsable_api_offers_the_decision_form(client, request_for, manager):
+    _, confirm = request_for()
+    client.force_login(manager)
+    page = client.get(f"/confirms/{confirm.pk}", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "PATCH" in html and "&quot;status&quot;" in html and "&quot;reason&quot;" in html
