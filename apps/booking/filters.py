@@ -11,6 +11,8 @@ from apps.booking.models import Booking, Room
 from apps.booking.validators import normalize_tag
 from roombooking.datetimes import DateTimeInputError, parse_datetime
 
+MAX_ID = 2**63 - 1  # larger numbers overflow SQLite's integers: a 400, not a 500
+
 
 class DateTimeQueryField(forms.Field):
     """A date-time in any form the API accepts; local times are in the project's TIME_ZONE."""
@@ -31,7 +33,7 @@ class DateTimeQueryFilter(django_filters.Filter):
 class BookingFilter(django_filters.FilterSet):
     """``from``/``to``: bookings that share any time with [from, to)."""
 
-    roomId = django_filters.NumberFilter(field_name="room_id")
+    roomId = django_filters.NumberFilter(field_name="room_id", min_value=1, max_value=MAX_ID)
     bookingUserId = django_filters.CharFilter(field_name="booking_user__username")
     from_ = DateTimeQueryFilter(field_name="use_end_dtm", lookup_expr="gt")
     to = DateTimeQueryFilter(field_name="use_start_dtm", lookup_expr="lt")
@@ -56,7 +58,9 @@ BookingFilter.base_filters["from"] = BookingFilter.base_filters.pop("from_")
 
 
 class RoomFilter(django_filters.FilterSet):
-    minCapacity = django_filters.NumberFilter(field_name="capacity", lookup_expr="gte")
+    minCapacity = django_filters.NumberFilter(
+        field_name="capacity", lookup_expr="gte", min_value=0, max_value=MAX_ID
+    )
     active = django_filters.BooleanFilter(field_name="is_active")
     equipment = django_filters.CharFilter(
         method="with_equipment", help_text="Comma-separated tags; rooms having all of them."

@@ -281,3 +281,43 @@ def test_anonymous_gets_a_json_401_or_403(api_client, path):
     response = api_client.get(path)
     assert response.status_code in {401, 403}
     assert response.json()["status"] == response.status_code
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/bookings/99999999999999999999",
+        "/bookings/abc",
+        "/bookings?roomId=99999999999999999999",
+        "/bookings?roomId=abc",
+        "/rooms?minCapacity=99999999999999999999",
+        "/rooms/99999999999999999999",
+        "/bookings?page=999",
+        "/bookings?ordering=nonsense",
+    ],
+)
+def test_odd_paths_and_parameters_are_4xx_not_500(alice, room, path):
+    response = alice.get(path)
+    assert response.status_code in {200, 400, 404}, response.content[:300]
+    assert response.json()
+
+
+@pytest.mark.django_db
+def test_put_is_not_allowed_and_says_so(alice, room):
+    made = post(alice, **_valid(room.pk, future())).json()
+    response = alice.put(f"/bookings/{made['id']}", _valid(room.pk, future()), format="json")
+    assert response.status_code == 405 and response.json()["status"] == 405
+
+
+@pytest.mark.django_db
+def test_moving_a_booking_within_a_room_taken_out_of_service_is_refused(alice, room):
+    made = post(alice, **_valid(room.pk, future())).json()
+    services.deactivate_room(room_id=room.pk)
+    response = alice.patch(
+        f"/bookings/{made['id']}", {"useEndDtm": compact(future(hour=12))}, format="json"
+    )
+    assert (
+        response.status_code == 400 and "not in service" in response.json()["errors"]["roomId"][0]
+    )
+    assert alice.delete(f"/bookings/{made['id']}").status_code == 204  # cancelling still works

@@ -107,6 +107,8 @@ def change_booking(
             return booking
         slot_changed = bool({"roomId", "useStartDtm", "useEndDtm"} & set(changed))
         if slot_changed:
+            if not room.is_active:
+                active_room(room.pk)  # a 400 naming roomId: the room is out of service
             # A moved booking must start in the future; only the end of a booking that is
             # under way may move (to a time still in the future).
             moved_start = "roomId" in changed or "useStartDtm" in changed
