@@ -5,27 +5,71 @@ deleted here: the table is written only by events (and the rebuild command)."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.http import HttpRequest
 
 from apps.bookinglist import selectors
 from apps.bookinglist.models import BookingListRow
 
 
-class RoomFilter(admin.SimpleListFilter):
-    title = "room"
-    parameter_name = "roomId"
+class InputFilter(admin.SimpleListFilter):
+    """A text box instead of a list of values: listing every room or user would scan the whole
+    table on each page load."""
+
+    template = "admin/bookinglist/input_filter.html"
+    field_name = ""
 
     def lookups(self, request, model_admin):
-        rooms = (
-            model_admin.get_queryset(request)
-            .order_by("room_name", "room_id")
-            .values_list("room_id", "room_name")
-            .distinct()
+        return []
+
+    def has_output(self) -> bool:
+        return True
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "All",
+        }
+        # changelist.params: the query string without the page number.
+        keep = sorted(
+            (name, value)
+            for name, value in changelist.params.items()
+            if name != self.parameter_name
         )
-        return [(str(room_id), f"{name} ({room_id})") for room_id, name in rooms]
+        yield {
+            "form": True,
+            "parameter": self.parameter_name,
+            "value": self.value() or "",
+            "keep": keep,
+        }
 
     def queryset(self, request, queryset):
-        return queryset.filter(room_id=self.value()) if self.value() else queryset
+        value = (self.value() or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(**{self.field_name: self.clean(value)})
+
+    def clean(self, value: str):
+        return value
+
+
+class RoomFilter(InputFilter):
+    title = "room id"
+    parameter_name = "roomId"
+    field_name = "room_id"
+
+    def clean(self, value: str) -> int:
+        try:
+            return int(value)
+        except ValueError:
+            raise IncorrectLookupParameters(f"Room id must be a number, not {value!r}.") from None
+
+
+class BookingUserFilter(InputFilter):
+    title = "booked for (username)"
+    parameter_name = "bookingUserId"
+    field_name = "booking_user_id"
 
 
 @admin.register(BookingListRow)
@@ -45,6 +89,7 @@ class BookingListRowAdmin(admin.ModelAdmin):
     )
     list_filter = (
         RoomFilter,
+        BookingUserFilter,
         "booking_status",
         "confirm_status",
         ("use_start_dtm", admin.DateFieldListFilter),

@@ -37,8 +37,18 @@ def test_office_staff_see_every_row_with_filters(client, staff_user, rows):
     assert listed(client, "?roomId=10") == [1, 3]
     assert listed(client, "?booking_status__exact=BOOKED&roomId=20") == [2]
     assert listed(client, "?q=bob") == [2, 3]
-    page = client.get(LIST).content.decode()
+    assert listed(client, "?bookingUserId=bob&roomId=10") == [3]
+    page = client.get(LIST + "?bookingUserId=bob&booking_status__exact=BOOKED").content.decode()
     assert "Add booking list row" not in page
+    # The room box keeps the other filters when it is submitted.
+    assert '<input type="hidden" name="bookingUserId" value="bob">' in page
+    assert '<input type="hidden" name="booking_status__exact" value="BOOKED">' in page
+    assert '<input type="text" name="roomId" value=""' in page
+
+
+def test_a_room_id_that_is_not_a_number_is_refused(client, staff_user, rows):
+    response = signed_in(client, staff_user).get(LIST + "?roomId=ten")
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
 
 
 def test_a_room_manager_sees_their_rooms_rows(client, rows):
