@@ -13,7 +13,8 @@ from django.db import connection, transaction
 
 from apps.bookinglist.models import BookingListManager, BookingListRow
 from apps.bookinglist.projection import RowState, apply_event
-from apps.bookinglist.selectors import logged_time, replayed_rows, row_state
+from apps.bookinglist.replay import replayed_rows
+from apps.bookinglist.selectors import logged_time, row_state
 from roombooking.events import Event
 
 logger = logging.getLogger(__name__)

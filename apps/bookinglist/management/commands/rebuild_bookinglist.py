@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from apps.bookinglist import selectors, services
+from apps.bookinglist import replay, services
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     def handle(self, *args, no_progress: bool = False, **options) -> None:
-        total = selectors.event_count()
+        total = replay.event_count()
 
         def progress(events):
             return tqdm(
