@@ -54,6 +54,18 @@ class BookingInputSerializer(serializers.Serializer):
         required=False, max_length=USERNAME_MAX_LENGTH, help_text="Username; default: you."
     )
 
+    def to_representation(self, instance) -> dict:
+        """A booking as this form's initial values (the browsable API's PATCH form)."""
+        if not isinstance(instance, Booking):
+            return super().to_representation(instance)
+        zone = instance.room.zone
+        return {
+            "roomId": instance.room_id,
+            "useStartDtm": format_iso(instance.use_start_dtm, zone=zone),
+            "useEndDtm": format_iso(instance.use_end_dtm, zone=zone),
+            "bookingUserId": instance.booking_user.username,
+        }
+
     def service_arguments(self) -> dict:
         names = {
             "roomId": "room_id",
@@ -118,6 +130,12 @@ class RoomInputSerializer(serializers.Serializer):
         required=False,
         help_text="Usernames of the room's approvers.",
     )
+
+    def to_representation(self, instance) -> dict:
+        """A room as this form's initial values (the browsable API's PATCH form)."""
+        if not isinstance(instance, Room):
+            return super().to_representation(instance)
+        return RoomSerializer(instance).data
 
     def service_arguments(self) -> dict:
         names = {"isActive": "is_active", "timeZone": "time_zone"}

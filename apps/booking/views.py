@@ -50,6 +50,17 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return Booking.objects.none()
         return selectors.bookings_visible_to(self.request.user).order_by("use_start_dtm", "id")
 
+    def get_serializer_class(self):
+        # The browsable API's forms show what a client sends; answers use BookingSerializer.
+        if self.action in {"create", "partial_update"}:
+            return BookingInputSerializer
+        return BookingSerializer
+
+    def answer(self, booking, **kwargs) -> Response:
+        return Response(
+            BookingSerializer(booking, context=self.get_serializer_context()).data, **kwargs
+        )
+
     def get_object(self):
         return selectors.booking_for_reading(user=self.request.user, booking_id=self.kwargs["pk"])
 
@@ -59,11 +70,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         booking = services.create_booking(actor=request.user, **data.service_arguments())
         location = absolute_url(request, "booking-detail", booking.pk)
-        return Response(
-            self.get_serializer(booking).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": location},
-        )
+        return self.answer(booking, status=status.HTTP_201_CREATED, headers={"Location": location})
 
     @extend_schema(request=BookingInputSerializer, responses=BookingSerializer)
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
@@ -73,7 +80,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         changed = services.change_booking(
             actor=request.user, booking_id=booking.pk, **data.service_arguments()
         )
-        return Response(self.get_serializer(changed).data)
+        return self.answer(changed)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         """Cancel the booking: its slot is free again."""
@@ -96,17 +103,21 @@ class RoomViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return selectors.rooms().order_by("name", "id")
 
+    def get_serializer_class(self):
+        if self.action in {"create", "partial_update"}:
+            return RoomInputSerializer
+        return RoomSerializer
+
+    def answer(self, room, **kwargs) -> Response:
+        return Response(RoomSerializer(room, context=self.get_serializer_context()).data, **kwargs)
+
     @extend_schema(request=RoomInputSerializer, responses={201: RoomSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = RoomInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         room = services.create_room(**data.service_arguments())
         location = absolute_url(request, "room-detail", room.pk)
-        return Response(
-            self.get_serializer(room).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": location},
-        )
+        return self.answer(room, status=status.HTTP_201_CREATED, headers={"Location": location})
 
     @extend_schema(request=RoomInputSerializer, responses=RoomSerializer)
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
@@ -114,7 +125,7 @@ class RoomViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = RoomInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         room = services.update_room(room_id=room.pk, **data.service_arguments())
-        return Response(self.get_serializer(room).data)
+        return self.answer(room)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         """Take the room out of service (it is kept, with its bookings)."""
