@@ -16,8 +16,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +30,14 @@ from roombooking.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEPT_HEADERS = ("Location",)
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Any unique string (a UUID): a retry with the same key and body gets the first "
+    "answer again and changes nothing; the same key with another body is a 422. Kept a day.",
+)
 
 
 class KeyReused(exceptions.APIException):
@@ -58,7 +69,7 @@ def idempotent(handler):
                 return response
             IdempotencyKey.objects.filter(user=request.user, key=key).update(
                 response_status=response.status_code,
-                response_body=response.data,
+                response_body=json.dumps(response.data, cls=DjangoJSONEncoder),
                 response_headers={h: response[h] for h in KEPT_HEADERS if h in response},
             )
         return response
@@ -98,7 +109,8 @@ def _claim(user, key: str, fingerprint: str) -> Response | None:
         stored = IdempotencyKey.objects.get(user=user, key=key)
     if stored.fingerprint != fingerprint:
         raise KeyReused()
-    response = Response(stored.response_body, status=stored.response_status)
+    body = json.loads(stored.response_body) if stored.response_body else None
+    response = Response(body, status=stored.response_status)
     for name, value in stored.response_headers.items():
         response[name] = value
     response[REPLAYED_HEADER] = "true"

@@ -5,6 +5,7 @@ The variables are documented in README.md ("Configuration"); keep the two in ste
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from roombooking import config
@@ -224,6 +225,14 @@ NOTIFICATION_SMTP_BREAKER_FAIL_MAX = config.integer(
     "NOTIFICATION_SMTP_BREAKER_FAIL_MAX", 5, minimum=1
 )
 NOTIFICATION_SMTP_BREAKER_RESET = config.integer("NOTIFICATION_SMTP_BREAKER_RESET", 30, minimum=1)
+
+# --- Booking limits -------------------------------------------------------------------------------
+# Bookings one person may hold that have not ended yet (office staff booking for them included).
+BOOKING_MAX_FUTURE_PER_USER = config.integer("BOOKING_MAX_FUTURE_PER_USER", 100, minimum=1)
+# The widest from..to window a list query may ask for.
+BOOKING_LIST_MAX_WINDOW = timedelta(
+    days=config.integer("BOOKING_LIST_MAX_WINDOW_DAYS", 366, minimum=1)
+)
 
 # --- REST framework -------------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = config.integer("API_MAX_PAGE_SIZE", 100, minimum=1)

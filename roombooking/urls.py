@@ -16,7 +16,21 @@ from roombooking import health
 
 APPS = ("booking", "confirm", "notification", "bookinglist")
 
-router = DefaultRouter(trailing_slash="/?")
+
+
+class OptionalSlashRouter(DefaultRouter):
+    """Every route answers with and without a trailing slash, so a POST is never redirected.
+
+    DRF 3.15+ reads ``trailing_slash`` as a flag (any true value becomes "/"), so the optional
+    slash is set after construction.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
+router = OptionalSlashRouter()
 app_patterns = []
 for _app in APPS:
     _urls = import_module(f"apps.{_app}.urls")

@@ -87,32 +87,38 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_web(*, log: Path, port: int | None = None, **env: str) -> tuple[subprocess.Popen, str]:
-    """A real HTTP server process (Django's threaded server) on the test database.
+def start_gunicorn(
+    *, log: Path, workers: int = 4, threads: int = 5, **env: str
+) -> tuple[subprocess.Popen, str]:
+    """The production server (gunicorn, several processes) on the test database.
 
     Returns the process and its base URL once it answers /health/live.
     """
     import urllib.request
 
-    port = port or free_port()
+    port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        [
+            sys.executable, "-m", "gunicorn", "roombooking.wsgi:application",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+            "--worker-class", "gthread", "--timeout", "60",
+        ],
         cwd=ROOT,
         env=process_env(**env),
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
-    )
+    )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
 
     def answers() -> bool:
         if process.poll() is not None:
-            raise AssertionError(f"server exited: {log.read_text()[-2000:]}")
+            raise AssertionError(f"gunicorn exited: {log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(f"{base}/health/live", timeout=1) as response:
                 return response.status == 200
         except OSError:
             return False
 
-    wait_for(answers, timeout=30, interval=0.2)
+    wait_for(answers, timeout=60, interval=0.2)
     return process, base

@@ -6,10 +6,12 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from rest_framework.exceptions import ValidationError
 
 from apps.booking.models import Booking, Room
 from apps.booking.validators import normalize_tag
 from roombooking.datetimes import DateTimeInputError, parse_datetime
+from roombooking.filters import IntegerFilter
 
 MAX_ID = 2**63 - 1  # larger numbers overflow SQLite's integers: a 400, not a 500
 
@@ -33,7 +35,7 @@ class DateTimeQueryFilter(django_filters.Filter):
 class BookingFilter(django_filters.FilterSet):
     """``from``/``to``: bookings that share any time with [from, to)."""
 
-    roomId = django_filters.NumberFilter(field_name="room_id", min_value=1, max_value=MAX_ID)
+    roomId = IntegerFilter(field_name="room_id", min_value=1, max_value=MAX_ID)
     bookingUserId = django_filters.CharFilter(field_name="booking_user__username")
     from_ = DateTimeQueryFilter(field_name="use_end_dtm", lookup_expr="gt")
     to = DateTimeQueryFilter(field_name="use_start_dtm", lookup_expr="lt")
@@ -52,13 +54,24 @@ class BookingFilter(django_filters.FilterSet):
         model = Booking
         fields: list[str] = []
 
+    def filter_queryset(self, queryset):
+        start, end = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
+        if start and end:
+            if end <= start:
+                raise ValidationError({"to": ["Must be after from."]})
+            if end - start > settings.BOOKING_LIST_MAX_WINDOW:
+                raise ValidationError(
+                    {"to": [f"The window is at most {settings.BOOKING_LIST_MAX_WINDOW.days} days."]}
+                )
+        return super().filter_queryset(queryset)
+
 
 # "from" is a Python keyword: declare the filter as from_ and publish it under its API name.
 BookingFilter.base_filters["from"] = BookingFilter.base_filters.pop("from_")
 
 
 class RoomFilter(django_filters.FilterSet):
-    minCapacity = django_filters.NumberFilter(
+    minCapacity = IntegerFilter(
         field_name="capacity", lookup_expr="gte", min_value=0, max_value=MAX_ID
     )
     active = django_filters.BooleanFilter(field_name="is_active")

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from apps.booking.events import BOOKED
 from apps.booking.models import Booking, Room
@@ -16,6 +17,11 @@ from roombooking.roles import is_office_staff
 
 def active_bookings() -> QuerySet[Booking]:
     return Booking.objects.filter(status=BOOKED).select_related("room", "booking_user")
+
+
+def future_bookings_of(user: AbstractBaseUser) -> QuerySet[Booking]:
+    """``user``'s active bookings that have not ended yet."""
+    return Booking.objects.filter(status=BOOKED, booking_user=user, use_end_dtm__gt=timezone.now())
 
 
 def bookings_visible_to(user: AbstractBaseUser) -> QuerySet[Booking]:

@@ -21,6 +21,7 @@ from apps.booking.serializers import (
     RoomSerializer,
     absolute_url,
 )
+from roombooking.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
 _DATETIME_PARAMS = [
     OpenApiParameter(
@@ -64,7 +65,12 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_object(self):
         return selectors.booking_for_reading(user=self.request.user, booking_id=self.kwargs["pk"])
 
-    @extend_schema(request=BookingInputSerializer, responses={201: BookingSerializer})
+    @extend_schema(
+        request=BookingInputSerializer,
+        responses={201: BookingSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = BookingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

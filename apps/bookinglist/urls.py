@@ -2,13 +2,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.bookinglist.views import BookingListViewSet
 
-router = SimpleRouter(trailing_slash="/?")
+# Only the registry is used: roombooking/urls.py merges it into the project's router.
+router = SimpleRouter()
 router.register("bookingLists", BookingListViewSet, basename="bookinglist")
-
-# DRF 3.18 turns any truthy ``trailing_slash`` into "/", so the merged router answers only with a
-# slash. These routes make the optional slash real for this app's paths; they come before the
-# merged router's in roombooking/urls.py, which still lists the resource in the API root.
-_optional_slash = SimpleRouter()
-_optional_slash.trailing_slash = "/?"
-_optional_slash.registry.extend(router.registry)
-urlpatterns: list = list(_optional_slash.urls)
+urlpatterns: list = []  # anything beyond the router's resources

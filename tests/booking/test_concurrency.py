@@ -5,8 +5,6 @@ IMMEDIATE transactions serialize the check and the insert."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,38 +19,10 @@ from apps.booking.models import Booking
 from roombooking.errors import Conflict
 from tests.booking.conftest import compact, future
 from tests.factories import UserFactory
-from tests.processes import ROOT, free_port, process_env, stop, wait_for
+from tests.processes import start_gunicorn, stop
 
 CONTENDERS = 20
 HOUR = dt.timedelta(hours=1)
-
-
-def start_gunicorn(log) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "roombooking.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", "4", "--threads", "5",
-            "--worker-class", "gthread", "--timeout", "60",
-        ],
-        cwd=ROOT,
-        env=process_env(),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"gunicorn exited: {log.read_text()[-2000:]}")
-        try:
-            return requests.get(f"{base}/health/live", timeout=1).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_for(answers, timeout=60, interval=0.2)
-    return process, base
 
 
 @pytest.mark.slow
@@ -67,7 +37,7 @@ def test_twenty_requests_for_one_slot_over_http_book_it_once(room, tmp_path):
         "useStartDtm": compact(start),
         "useEndDtm": compact(start + HOUR),
     }
-    server, base = start_gunicorn(tmp_path / "gunicorn.log")
+    server, base = start_gunicorn(log=tmp_path / "gunicorn.log")
     barrier = threading.Barrier(CONTENDERS)
 
     def contend(token: str) -> requests.Response:

@@ -7,7 +7,7 @@ import requests
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests.processes import current_database_url, start_web, stop
+from tests.processes import current_database_url, start_gunicorn, stop
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ def test_a_dropped_database_connection_answers_503_and_the_next_request_works(us
     db = connection.settings_dict
     proxy = TcpProxy(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))
     url = current_database_url().replace(f":{db['PORT'] or 5432}/", f":{proxy.port}/")
-    server, base = start_web(log=tmp_path / "web.log", DATABASE_URL=url)
+    server, base = start_gunicorn(log=tmp_path / "web.log", workers=1, threads=2, DATABASE_URL=url)
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
     try:
         assert requests.get(f"{base}/", headers=headers, timeout=10).status_code == 200

@@ -97,3 +97,17 @@ def test_conflict_and_validation_errors_share_the_error_shape(rf):
     )
     assert invalid.status_code == 400
     assert invalid.data["errors"] == {"useEndDtm": ["must be after useStartDtm"]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "resource", ["bookings", "rooms", "confirms", "notifications", "bookingLists"]
+)
+@pytest.mark.parametrize("slash", ["", "/"])
+def test_every_resource_answers_with_and_without_a_trailing_slash(
+    client_for, user, resource, slash
+):
+    client = client_for(user)
+    assert client.get(f"/{resource}{slash}").status_code == 200
+    post = client.post(f"/{resource}{slash}", {}, format="json")
+    assert post.status_code not in {301, 302, 307, 308, 404}  # never redirected, never missing

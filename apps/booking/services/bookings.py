@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -52,6 +54,7 @@ def create_booking(
     with transaction.atomic():
         user = _booking_user(actor, booking_user)
         slot = checked_slot(room=active_room(room_id), start=use_start_dtm, end=use_end_dtm)
+        ensure_below_future_limit(user)
         ensure_free(slot, actor=actor)
         booking = Booking(
             room=slot.room,
@@ -87,6 +90,7 @@ def change_booking(
             if not is_office_staff(actor):
                 raise PermissionDenied("Only office staff may give a booking to someone else.")
             booking.booking_user = active_user(booking_user, field="bookingUserId")
+            ensure_below_future_limit(booking.booking_user)
             changed.append("bookingUserId")
         room = booking.room
         if room_id is not UNCHANGED and str(room_id) != str(booking.room_id):
@@ -162,6 +166,26 @@ def cancel_booking(
             )
         )
         return booking
+
+
+def ensure_below_future_limit(user) -> None:
+    """400 when ``user`` already holds BOOKING_MAX_FUTURE_PER_USER bookings that have not ended.
+
+    The user's row is locked first, so two concurrent bookings for one person are counted one
+    after the other and cannot both slip under the limit.
+    """
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    limit = settings.BOOKING_MAX_FUTURE_PER_USER
+    held = selectors.future_bookings_of(user).count()
+    if held >= limit:
+        raise ValidationError(
+            {
+                "bookingUserId": [
+                    f"{user.get_username()} already holds {held} upcoming bookings; "
+                    f"the limit is {limit}."
+                ]
+            }
+        )
 
 
 def snapshot(booking: Booking, *, actor: str) -> dict[str, Any]:
