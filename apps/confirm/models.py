@@ -22,22 +22,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     DENIED: frozenset(),
 }
 
-# Approver usernames are also kept as "|alice|bob|" so that "requests this user manages" is a plain
-# indexed-friendly substring match on every database (SQLite has no JSON containment lookup).
-# Django usernames cannot contain "|".
-APPROVER_SEPARATOR = "|"
-
-
-def approvers_key(approvers: list[str] | tuple[str, ...]) -> str:
-    if not approvers:
-        return ""
-    return APPROVER_SEPARATOR + APPROVER_SEPARATOR.join(approvers) + APPROVER_SEPARATOR
-
-
-def approver_needle(username: str) -> str:
-    """The substring of ``approvers_key`` that marks ``username`` as an approver."""
-    return f"{APPROVER_SEPARATOR}{username}{APPROVER_SEPARATOR}"
-
 
 class Confirm(models.Model):
     booking_id = models.BigIntegerField(unique=True)
@@ -47,7 +31,6 @@ class Confirm(models.Model):
     approvers = models.JSONField(
         default=list, blank=True, help_text="Usernames of the room's managers."
     )
-    approvers_key = models.CharField(max_length=2000, blank=True, editable=False)
     user_id = models.CharField("booker", max_length=150)
     user_email = models.EmailField("booker's email", blank=True)
     use_start_dtm = models.DateTimeField("starts")
@@ -74,13 +57,6 @@ class Confirm(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} booking {self.booking_id} in {self.room_name or self.room_id}"
 
-    def save(self, *args, **kwargs) -> None:
-        self.approvers_key = approvers_key(list(self.approvers or []))
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "approvers" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "approvers_key"}
-        super().save(*args, **kwargs)
-
     def clean(self) -> None:
         if self.status not in ALLOWED_TRANSITIONS:
             raise ValidationError({"status": [f"Unknown status {self.status!r}."]})
@@ -105,3 +81,20 @@ class Confirm(models.Model):
                 code="invalid_transition",
                 currentStatus=self.status,
             )
+
+
+class ConfirmApprover(models.Model):
+    """One row per approver of a request: "the requests this user manages" is one indexed lookup
+    on every database (a JSON containment lookup would need PostgreSQL and a GIN index). Kept in
+    step with ``Confirm.approvers`` by the services."""
+
+    confirm = models.ForeignKey(Confirm, on_delete=models.CASCADE, related_name="approver_rows")
+    username = models.CharField(max_length=150)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["username", "confirm"], name="confirm_approver_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} decides #{self.confirm_id}"

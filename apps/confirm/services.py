@@ -27,7 +27,7 @@ from apps.confirm.events import (
     ConfirmDenied,
     ConfirmRequested,
 )
-from apps.confirm.models import Confirm
+from apps.confirm.models import Confirm, ConfirmApprover
 from roombooking import bus
 from roombooking.roles import ROOM_MANAGERS_GROUP, is_office_staff, manages
 
@@ -63,6 +63,7 @@ def request_confirm(*, booking: BookingCreated, seq: int) -> Confirm | None:
             **_copied_from(booking),
         )
         confirm.save()
+        _store_approvers(confirm)
         bus.publish(ConfirmRequested(**_snapshot(confirm), actor=booking.actor))
         return confirm
 
@@ -74,6 +75,7 @@ def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
         confirm = Confirm.objects.select_for_update().filter(booking_id=booking.booking_id).first()
         if confirm is None or seq <= confirm.booking_seq:
             return None  # no request (cancelled or never made) or an older, replayed event
+        approvers_before = list(confirm.approvers)
         for field, value in _copied_from(booking).items():
             setattr(confirm, field, value)
         confirm.booking_seq = seq
@@ -84,6 +86,8 @@ def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
             confirm.confirm_dtm = None
             confirm.reason = ""
         confirm.save()
+        if confirm.approvers != approvers_before:
+            _store_approvers(confirm)
         if reopened:
             bus.publish(ConfirmRequested(**_snapshot(confirm), actor=booking.actor, reopened=True))
         return confirm
@@ -204,6 +208,16 @@ def make_room_manager(*, user) -> bool:
 
 
 # --- Helpers --------------------------------------------------------------------------------------
+
+
+def _store_approvers(confirm: Confirm) -> None:
+    """Make the ConfirmApprover rows (what the "my rooms' requests" queries use) match
+    ``confirm.approvers``."""
+    ConfirmApprover.objects.filter(confirm=confirm).exclude(username__in=confirm.approvers).delete()
+    ConfirmApprover.objects.bulk_create(
+        [ConfirmApprover(confirm=confirm, username=username) for username in confirm.approvers],
+        ignore_conflicts=True,
+    )
 
 
 def _cancelled_in_log(booking_id: int) -> bool:

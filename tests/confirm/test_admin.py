@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 
 from apps.confirm.events import BOOKED, CONFIRMED
-from apps.confirm.models import Confirm
+from apps.confirm.models import Confirm, ConfirmApprover
 from roombooking.roles import ROOM_MANAGERS_GROUP
 from tests.confirm import bookings
 from tests.factories import UserFactory
@@ -171,7 +171,8 @@ def test_others_cannot_use_the_decision_urls(client, request_for, other_manager,
     assert client.post(f"{CHANGELIST}{confirm.pk}/approve/").status_code == 302  # with a message
     viewer = UserFactory(username="erin", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_confirm"))
-    Confirm.objects.filter(pk=confirm.pk).update(approvers=["erin"], approvers_key="|erin|")
+    Confirm.objects.filter(pk=confirm.pk).update(approvers=["erin"])
+    ConfirmApprover.objects.filter(confirm=confirm).update(username="erin")
     assert signed_in(client, viewer).post(f"{CHANGELIST}{confirm.pk}/approve/").status_code == 403
     assert Confirm.objects.get(pk=confirm.pk).status == BOOKED
 

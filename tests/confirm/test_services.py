@@ -10,13 +10,14 @@ from django.db import transaction
 from django.http import Http404
 
 from apps.booking.events import CAUSE_DENIED, BookingCancelled, BookingChanged, BookingCreated
-from apps.confirm import services
+from apps.confirm import selectors, services
 from apps.confirm.events import BOOKED, CONFIRMED, DENIED
 from apps.confirm.models import Confirm
 from roombooking import bus
 from roombooking.errors import Conflict
 from roombooking.models import EventLog
 from tests.confirm import bookings, events
+from tests.confirm.conftest import make_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +182,10 @@ def test_a_change_to_another_room_takes_its_managers(request_for, manager):
     confirm.refresh_from_db()
     assert (confirm.room_id, confirm.room_name, confirm.approvers) == (202, "Jiri", ["carol"])
     assert confirm.status == BOOKED
+    carol = make_manager("carol")
+    assert list(selectors.confirms_to_decide_for(carol)) == [confirm]
+    assert list(selectors.confirms_to_decide_for(manager)) == []
+    assert list(selectors.confirms_visible_to(manager)) == []
 
 
 def test_a_change_that_keeps_the_slot_keeps_the_approval(request_for, manager):
