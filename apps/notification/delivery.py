@@ -75,6 +75,7 @@ def deliver(*, notification_id: int) -> Outcome:
     claimed = (
         Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING)
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout))
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
         .update(claimed_at=now, claim_token=token)
     )
     if not claimed:
@@ -83,8 +84,7 @@ def deliver(*, notification_id: int) -> Outcome:
 
     wait = _breaker_wait()
     if wait is not None:  # the SMTP server is known to be down: wait without using an attempt
-        mine.update(claimed_at=None, claim_token="")
-        return Outcome("retry", wait)
+        return _retry_later(mine, wait)
 
     mine.update(attempts=F("attempts") + 1)
     row = Notification.objects.get(pk=notification_id)
@@ -95,31 +95,50 @@ def deliver(*, notification_id: int) -> Outcome:
     try:
         smtp_breaker.call(_send, row)
     except pybreaker.CircuitBreakerError:
-        mine.update(claimed_at=None, claim_token="", attempts=F("attempts") - 1)
-        return Outcome("retry", _breaker_wait() or 1.0)
+        mine.update(attempts=F("attempts") - 1)
+        return _retry_later(mine, _breaker_wait() or 1.0)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
             _fail(mine, error)
             return Outcome("failed")
-        mine.update(claimed_at=None, claim_token="", last_error=error)
+        mine.update(last_error=error)
         logger.warning("notification %s attempt %s failed: %s", row.pk, row.attempts, error)
-        return Outcome("retry", backoff(row.attempts))
+        return _retry_later(mine, backoff(row.attempts))
 
     # The window: the server has the message; until this UPDATE commits a crash resends it.
     mine.update(
-        status=Notification.Status.SENT, send_dtm=timezone.now(), claimed_at=None, last_error=""
+        status=Notification.Status.SENT,
+        send_dtm=timezone.now(),
+        claimed_at=None,
+        retry_at=None,
+        last_error="",
     )
     return Outcome("sent")
 
 
+def _retry_later(mine, seconds: float) -> Outcome:
+    """Release the claim and keep the row (and any duplicate task) untouched until then."""
+    retry_at = timezone.now() + dt.timedelta(seconds=seconds)
+    mine.update(claimed_at=None, claim_token="", retry_at=retry_at)
+    return Outcome("retry", seconds)
+
+
 def _not_claimed(notification_id: int, now: dt.datetime, claim_timeout: dt.timedelta) -> Outcome:
-    row = Notification.objects.filter(pk=notification_id).only("status", "claimed_at").first()
+    row = (
+        Notification.objects.filter(pk=notification_id)
+        .only("status", "claimed_at", "retry_at")
+        .first()
+    )
     if row is None or row.status != Notification.Status.PENDING:
         return Outcome("done")
-    # Another worker holds it. Look again when its claim would go stale, in case that worker died
-    # (a task redelivered after its worker was killed lands here).
-    remaining = (row.claimed_at + claim_timeout - now).total_seconds()
+    if row.claimed_at is not None and row.claimed_at >= now - claim_timeout:
+        # Another worker holds it. Look again when its claim would go stale, in case that worker
+        # died (a task redelivered after its worker was killed lands here).
+        until = row.claimed_at + claim_timeout
+    else:
+        until = row.retry_at or now  # a duplicate task arrived before the backoff ended
+    remaining = (until - now).total_seconds()
     return Outcome("retry", max(remaining, 0) + random.uniform(0.5, 1.5))
 
 

@@ -41,6 +41,8 @@ class Notification(models.Model):
     # A worker owns the row while claimed_at is recent; a stale claim means the worker died.
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)
+    # Not before this time: the next attempt of a retrying row (backoff, or an open SMTP breaker).
+    retry_at = models.DateTimeField(null=True, blank=True)
     # When the re-enqueue sweep last handed the row to the broker (limits duplicate messages).
     requeued_at = models.DateTimeField(null=True, blank=True)
 

@@ -73,6 +73,7 @@ def send_again(*, notification_ids: list[int]) -> int:
             last_error="",
             claimed_at=None,
             claim_token="",
+            retry_at=None,
             requeued_at=None,
         )
         _hand_off_after_commit(ids)
@@ -85,7 +86,8 @@ def requeue_pending_notifications(
     """Hand PENDING rows that should have been sent by now to the broker again (Celery beat).
 
     A row qualifies when it is older than ``NOTIFICATION_REQUEUE_AFTER`` seconds, nobody holds a
-    live claim on it, and this sweep has not re-enqueued it within that time either (a long
+    live claim on it, its next attempt (backoff) is that long overdue, and this sweep has not
+    re-enqueued it within that time either (a long
     backlog is not flooded with duplicates; a duplicate would be harmless anyway).
     """
     now = now or timezone.now()
@@ -95,6 +97,7 @@ def requeue_pending_notifications(
         Notification.objects.filter(status=Notification.Status.PENDING, created_at__lte=now - after)
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale_claim))
         .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lte=now - after))
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now - after))  # its retry task is late
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )

@@ -66,16 +66,35 @@ def test_failures_retry_with_capped_backoff_then_the_row_is_failed(settings, dea
     settings.NOTIFICATION_RETRY_BACKOFF = 10
     notification = row("alice")
     first = delivery.deliver(notification_id=notification.pk)
+    backoff_over(notification)
     second = delivery.deliver(notification_id=notification.pk)
     assert (first.result, second.result) == ("retry", "retry")
     assert 5 <= first.retry_in <= 10 and 10 <= second.retry_in <= 20  # base * 2^(n-1), jittered
     notification.refresh_from_db()
     assert notification.status == "PENDING" and notification.attempts == 2
     assert "ConnectionRefusedError" in notification.last_error
+    backoff_over(notification)
     assert delivery.deliver(notification_id=notification.pk).result == "failed"
     notification.refresh_from_db()
     assert notification.status == "FAILED" and notification.attempts == 3
     assert "ConnectionRefusedError" in notification.last_error
+
+
+def backoff_over(notification) -> None:
+    """The clock moves past the row's next attempt."""
+    Notification.objects.filter(pk=notification.pk).update(
+        retry_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+
+def test_a_duplicate_task_during_the_backoff_does_not_attempt_early(settings, dead_smtp):
+    settings.NOTIFICATION_RETRY_BACKOFF = 10
+    notification = row("alice")
+    assert delivery.deliver(notification_id=notification.pk).result == "retry"
+    early = delivery.deliver(notification_id=notification.pk)  # e.g. a re-enqueued duplicate
+    notification.refresh_from_db()
+    assert early.result == "retry" and 4 <= early.retry_in <= 12
+    assert notification.attempts == 1
 
 
 def test_backoff_is_capped(settings):
