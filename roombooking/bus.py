@@ -1,9 +1,9 @@
 """The in-process event bus.
 
-``publish(event)`` appends the event to the ``EventLog`` inside the caller's transaction and sends
-its signal; receivers run synchronously in that same transaction, so an exception in any of them
-rolls the whole change back. Anything leaving the process must be deferred by the receiver with
-``transaction.on_commit``.
+``publish(event)`` takes the booking's lock (``lock_booking``), appends the event to the
+``EventLog`` inside the caller's transaction and sends its signal; receivers run synchronously in
+that same transaction, so an exception in any of them rolls the whole change back. Anything
+leaving the process must be deferred by the receiver with ``transaction.on_commit``.
 
 Events published by a receiver (a cascade such as ConfirmDenied -> BookingCancelled) are logged at
 once but delivered after every receiver of the current event has run: receivers always see events
@@ -33,6 +33,7 @@ def publish(event: Event) -> int:
     """Log ``event`` and deliver it to its receivers; returns its sequence number."""
     if not transaction.get_connection().in_atomic_block:
         raise BusError("publish() must be called inside transaction.atomic()")
+    lock_booking(getattr(event, "booking_id", None))
     record = EventLog.objects.create(
         event_type=event.type_name(),
         payload=event.to_payload(),
@@ -51,6 +52,28 @@ def publish(event: Event) -> int:
     finally:
         del _local.pending
     return record.pk
+
+
+def lock_booking(booking_id: int | None) -> None:
+    """Hold, until the current transaction ends, the lock that orders the changes of one booking.
+
+    ``publish`` takes it before logging an event about a booking. Sequence numbers are taken at
+    insert, not at commit: without it, a booker's cancellation could log its event first and
+    commit last (waiting for an approval's row lock), and a projection that skips events older
+    than the last one it applied would drop the cancellation. With it, the events of one booking
+    are logged in commit order. A service that locks rows and then publishes (a decision on an
+    approval request) takes this lock FIRST, so that the order is always this lock, then rows.
+    PostgreSQL: an advisory transaction lock; SQLite already serializes writers (IMMEDIATE).
+    """
+    if booking_id is None:
+        return
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    if not connection.in_atomic_block:
+        raise BusError("lock_booking() must be called inside transaction.atomic()")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [booking_id])
 
 
 def replay(

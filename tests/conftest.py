@@ -94,12 +94,20 @@ def other_user(db):
 @pytest.fixture
 def staff_user(db):
     """Office staff (see roombooking.roles): sees and manages every booking."""
-    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Group, Permission
 
-    from roombooking.roles import OFFICE_STAFF_GROUP
+    from roombooking.roles import OFFICE_STAFF_GROUP, OFFICE_STAFF_PERMISSION
 
     staff = UserFactory(username="staff", is_staff=True)
-    staff.groups.add(Group.objects.get(name=OFFICE_STAFF_GROUP))
+    # get_or_create: a transactional test's flush removes the group the data migration made
+    # (the permissions come back with post_migrate; the group does not).
+    group, created = Group.objects.get_or_create(name=OFFICE_STAFF_GROUP)
+    if created:
+        app_label, codename = OFFICE_STAFF_PERMISSION.split(".")
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    staff.groups.add(group)
     return staff
 
 

@@ -144,8 +144,14 @@ def _decide(*, confirm_id: int, user, status: str, reason: str) -> Confirm:
 
 def _decide_once(*, confirm_id: int, user, status: str, reason: str) -> Confirm:
     with transaction.atomic():
+        booking_id = Confirm.objects.filter(pk=confirm_id).values_list("booking_id", flat=True)
+        if not booking_id:
+            raise Http404("No such approval request.")
+        # The booking's lock first, then the row: the order every publisher follows (see
+        # roombooking.bus.lock_booking), so an approval and a cancellation never interleave.
+        bus.lock_booking(booking_id[0])
         confirm = Confirm.objects.select_for_update().filter(pk=confirm_id).first()
-        if confirm is None:
+        if confirm is None:  # the booking was cancelled while we waited
             raise Http404("No such approval request.")
         if not may_decide(user, confirm):
             raise PermissionDenied("Only a manager of this room may decide.")
