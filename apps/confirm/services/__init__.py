@@ -1,0 +1,28 @@
+"""Write operations of the confirm app (one function per user-visible action).
+
+Every function takes keyword arguments only and does its whole job in one
+``transaction.atomic()``; the API, the admin and the receivers call the same functions.
+"""
+
+from apps.confirm.services.decisions import (
+    REASON_MAX_LENGTH,
+    complete_confirm,
+    decide_confirm,
+    deny_confirm,
+    may_decide,
+)
+from apps.confirm.services.managers import ROOM_MANAGER_PERMISSIONS, make_room_manager
+from apps.confirm.services.requests import delete_confirm, reopen_confirm, request_confirm
+
+__all__ = [
+    "REASON_MAX_LENGTH",
+    "ROOM_MANAGER_PERMISSIONS",
+    "complete_confirm",
+    "decide_confirm",
+    "delete_confirm",
+    "deny_confirm",
+    "make_room_manager",
+    "may_decide",
+    "reopen_confirm",
+    "request_confirm",
+]

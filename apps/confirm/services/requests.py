@@ -1,0 +1,123 @@
+"""Requests follow their bookings: created, refreshed (reopened after a move), deleted.
+
+Receivers call these with each booking event and its bus sequence number; replaying the log
+changes nothing (unique ``booking_id``, ``booking_seq``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from apps.booking.events import BookingCancelled, BookingChanged, BookingCreated, BookingSnapshot
+from apps.confirm.events import BOOKED, CONFIRMED, ConfirmRequested
+from apps.confirm.models import Confirm, ConfirmApprover
+from roombooking import bus
+
+
+def request_confirm(*, booking: BookingCreated, seq: int) -> Confirm | None:
+    """Create the BOOKED request for a new booking and tell the managers (ConfirmRequested).
+
+    Idempotent: a replayed BookingCreated finds the request (unique ``booking_id``) and changes
+    nothing; a booking already cancelled later in the log gets no request.
+    """
+    with transaction.atomic():
+        if Confirm.objects.filter(booking_id=booking.booking_id).exists():
+            return None
+        if _cancelled_in_log(booking.booking_id):
+            return None
+        confirm = Confirm(
+            booking_id=booking.booking_id,
+            status=BOOKED,
+            booking_seq=seq,
+            **_copied_from(booking),
+        )
+        confirm.save()
+        _store_approvers(confirm)
+        bus.publish(ConfirmRequested(**snapshot(confirm), actor=booking.actor))
+        return confirm
+
+
+def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
+    """Refresh the request's copy of the booking; an approved booking whose room or times moved
+    goes back to BOOKED for a new decision (ConfirmRequested with ``reopened``)."""
+    with transaction.atomic():
+        confirm = Confirm.objects.select_for_update().filter(booking_id=booking.booking_id).first()
+        if confirm is None or seq <= confirm.booking_seq:
+            return None  # no request (cancelled or never made) or an older, replayed event
+        approvers_before = list(confirm.approvers)
+        for field, value in _copied_from(booking).items():
+            setattr(confirm, field, value)
+        confirm.booking_seq = seq
+        reopened = booking.slot_changed and confirm.status == CONFIRMED
+        if reopened:
+            confirm.status = BOOKED
+            confirm.confirm_user_id = None
+            confirm.confirm_dtm = None
+            confirm.reason = ""
+        confirm.save()
+        if confirm.approvers != approvers_before:
+            _store_approvers(confirm)
+        if reopened:
+            bus.publish(ConfirmRequested(**snapshot(confirm), actor=booking.actor, reopened=True))
+        return confirm
+
+
+def delete_confirm(*, booking: BookingCancelled, seq: int) -> bool:
+    """A cancelled booking needs no decision: remove its request (the API then answers 404).
+    True when a request was deleted; a replayed event finds nothing and does nothing."""
+    with transaction.atomic():
+        deleted, _ = Confirm.objects.filter(booking_id=booking.booking_id).delete()
+        return deleted > 0
+
+
+def _store_approvers(confirm: Confirm) -> None:
+    """Make the ConfirmApprover rows (what the "my rooms' requests" queries use) match
+    ``confirm.approvers``."""
+    ConfirmApprover.objects.filter(confirm=confirm).exclude(username__in=confirm.approvers).delete()
+    ConfirmApprover.objects.bulk_create(
+        [ConfirmApprover(confirm=confirm, username=username) for username in confirm.approvers],
+        ignore_conflicts=True,
+    )
+
+
+def _cancelled_in_log(booking_id: int) -> bool:
+    return next(bus.replay(types=[BookingCancelled], booking_id=booking_id), None) is not None
+
+
+def _copied_from(booking: BookingSnapshot) -> dict[str, object]:
+    return {
+        "room_id": booking.room_id,
+        "room_name": booking.room_name,
+        "room_time_zone": booking.room_time_zone,
+        "approvers": list(booking.room_managers),
+        "user_id": booking.booking_user_id,
+        "user_email": booking.booking_user_email,
+        "use_start_dtm": booking.use_start_dtm,
+        "use_end_dtm": booking.use_end_dtm,
+    }
+
+
+def snapshot(confirm: Confirm) -> dict[str, object]:
+    """The ``ConfirmSnapshot`` fields of ``confirm``, for the events this app publishes."""
+    return {
+        "confirm_id": confirm.pk,
+        "booking_id": confirm.booking_id,
+        "room_id": confirm.room_id,
+        "room_name": confirm.room_name,
+        "room_time_zone": confirm.room_time_zone,
+        "approvers": tuple(confirm.approvers),
+        "user_id": confirm.user_id,
+        "user_email": confirm.user_email,
+        "use_start_dtm": _aware(confirm.use_start_dtm),
+        "use_end_dtm": _aware(confirm.use_end_dtm),
+        "status": confirm.status,
+        "confirm_user_id": confirm.confirm_user_id,
+        "confirm_dtm": confirm.confirm_dtm,
+        "reason": confirm.reason,
+    }
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC)
