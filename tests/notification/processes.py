@@ -25,9 +25,16 @@ FAST = {
 
 
 def notification_worker(
-    tmp_path: Path, smtp_port: int, *, beat: bool = False, name: str = "w", **env: str
+    tmp_path: Path,
+    smtp_port: int,
+    *,
+    beat: bool = False,
+    name: str = "w",
+    extra_args: list[str] | None = None,
+    **env: str,
 ) -> subprocess.Popen:
     extra = ["--beat", f"--schedule={tmp_path / f'beat-{name}'}"] if beat else []
+    extra += extra_args or []
     return start_worker(
         log=tmp_path / f"worker-{name}.log",
         extra_args=extra,

@@ -176,3 +176,33 @@ def test_the_window_a_kill_after_the_server_accepted_resends_that_one_email(
     received = smtp_server.ids()
     assert [received[i] for i in ids] == [1, 1, 2, 1, 1]
     assert Notification.objects.filter(pk__in=ids, status="SENT").count() == 5
+
+
+def test_a_row_that_kills_its_worker_every_time_ends_failed_not_in_a_loop(people, tmp_path):
+    """Prefork: the pool replaces the killed child and the task comes back (reject on worker
+    lost); the attempts counted before each try stop it."""
+    publish_timed(booking_created())
+    [notification_id] = rows_of(0)
+    worker = notification_worker(
+        tmp_path,
+        25,  # never used: the backend below kills the worker before any SMTP
+        beat=True,
+        extra_args=["--pool=prefork", "--concurrency=1"],
+        EMAIL_BACKEND="tests.notification.killer_backend.EmailBackend",
+        NOTIFICATION_MAX_ATTEMPTS="3",
+        NOTIFICATION_CLAIM_TIMEOUT="2",
+        NOTIFICATION_REQUEUE_AFTER="1",
+    )
+    try:
+        wait_for(
+            lambda: Notification.objects.filter(pk=notification_id, status="FAILED").exists(),
+            timeout=90,
+        )
+        assert worker.poll() is None  # the worker itself lives on
+    finally:
+        stop(worker)
+    row = Notification.objects.get(pk=notification_id)
+    assert row.attempts == 4 and row.send_dtm is None
+    assert row.last_error == "gave up after 3 attempts that never finished"
+    log = (tmp_path / "worker-w.log").read_text()
+    assert "WorkerLostError" in log or "SIGKILL" in log
