@@ -14,6 +14,14 @@ from tests.conftest import IN_CI
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _no_write_throttle(settings):
+    """These tests make many bookings and decisions per user within seconds (the race tests
+    especially); the per-user write limit is the platform's, tested there, and its counters live
+    in a cache shared by the whole test session."""
+    settings.API_THROTTLE_WRITES = ""
+
+
 def make_manager(username: str):
     """A room manager as ``manage.py seed_demo`` makes one (the group is re-created if a
     transactional test's flush removed what the data migration made)."""
