@@ -168,7 +168,7 @@ def test_a_second_approval_is_a_409_with_the_current_status(client_for, request_
     [
         ({"status": "MAYBE"}, "status"),
         ({}, "status"),
-        ({"status": DENIED, "reason": "x" * 1001}, "reason"),
+        ({"status": DENIED, "reason": "x" * 501}, "reason"),
     ],
 )
 def test_bad_decisions_are_400s(client_for, request_for, manager, data, field):

@@ -123,10 +123,18 @@ def test_an_unknown_status_is_a_400(request_for, manager):
     assert "status" in raised.value.message_dict
 
 
+def test_the_longest_reason_reaches_the_cancelled_booking_whole(booked, manager):
+    booking, confirm = booked()
+    reason = "r" * services.REASON_MAX_LENGTH
+    services.deny_confirm(confirm_id=confirm.pk, user=manager, reason=reason)
+    [cancelled] = logged("BookingCancelled", booking.pk)
+    assert cancelled["reason"] == reason
+
+
 def test_a_too_long_reason_is_a_400(request_for, manager):
     _, confirm = request_for()
     with pytest.raises(ValidationError) as raised:
-        services.deny_confirm(confirm_id=confirm.pk, user=manager, reason="x" * 1001)
+        services.deny_confirm(confirm_id=confirm.pk, user=manager, reason="x" * 501)
     assert "reason" in raised.value.message_dict
 
 

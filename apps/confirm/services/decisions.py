@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-REASON_MAX_LENGTH = 1000
+# The booking app keeps a cancellation reason of up to 500 characters; a longer one would be cut.
+REASON_MAX_LENGTH = 500
 # Deny locks the request and then (in the booking app's receiver) the booking; a booker's
 # cancellation locks the booking first. PostgreSQL breaks such a deadlock by aborting one
 # transaction; a decision retries from the start, and then sees the cancellation (404).
