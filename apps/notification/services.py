@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.notification import handoff
 from apps.notification.messages import messages_for
-from apps.notification.models import Notification
+from apps.notification.models import Notification, SmtpBreakerState
 from apps.notification.recipients import recipients_for
 from roombooking.events import Event
 
@@ -107,3 +107,10 @@ def requeue_pending_notifications(
     Notification.objects.filter(pk__in=published).update(requeued_at=now)
     logger.info("re-enqueued %d pending notifications", len(published))
     return published
+
+
+def forget_old_breaker_states(*, now: dt.datetime | None = None) -> int:
+    """Drop SMTP breaker reports not refreshed for a day (worker processes that are gone)."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=1)
+    deleted, _ = SmtpBreakerState.objects.filter(changed_at__lt=cutoff).delete()
+    return deleted

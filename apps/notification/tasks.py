@@ -25,4 +25,5 @@ def deliver_notification(self, notification_id: int) -> str:
 @shared_task(name="notification.requeue_pending", ignore_result=True)
 def requeue_pending_notifications() -> int:
     """Celery beat: hand rows left PENDING (broker outage, lost task) to the broker again."""
+    services.forget_old_breaker_states()
     return len(services.requeue_pending_notifications())

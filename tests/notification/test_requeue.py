@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from apps.notification import services
-from apps.notification.models import Notification
+from apps.notification.models import Notification, SmtpBreakerState
 from tests.notification.test_api import row
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +54,13 @@ def test_new_rows_are_left_to_their_own_hand_off(published):
     row("a")
     assert services.requeue_pending_notifications() == []
     assert published == []
+
+
+def test_breaker_reports_of_gone_workers_are_forgotten_after_a_day():
+    now = timezone.now()
+    SmtpBreakerState.objects.create(
+        worker="gone:1", state="open", changed_at=now - dt.timedelta(days=2)
+    )
+    SmtpBreakerState.objects.create(worker="alive:2", state="closed", changed_at=now)
+    assert services.forget_old_breaker_states(now=now) == 1
+    assert list(SmtpBreakerState.objects.values_list("worker", flat=True)) == ["alive:2"]
