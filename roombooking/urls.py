@@ -17,7 +17,6 @@ from roombooking import health
 APPS = ("booking", "confirm", "notification", "bookinglist")
 
 
-
 class OptionalSlashRouter(DefaultRouter):
     """Every route answers with and without a trailing slash, so a POST is never redirected.
 

@@ -81,6 +81,7 @@ def change_booking(
     another user, with the same checks as a new booking. A change that changes nothing
     publishes nothing."""
     with transaction.atomic():
+        bus.lock_booking(booking_id)  # before any row lock: the bus's lock order (no deadlock)
         booking = get_object_or_404(
             selectors.active_bookings().select_for_update(of=("self",)), pk=booking_id
         )
@@ -144,6 +145,10 @@ def cancel_booking(
     (the caller has checked that they may). Cancelling a cancelled booking changes nothing and
     publishes nothing, so a repeated denial or a double click is harmless."""
     with transaction.atomic():
+        # The bus's per-booking lock comes before any row lock, as in approval decisions: a
+        # denial (lock, request row, then this booking) and a booker's cancellation can then
+        # never deadlock.
+        bus.lock_booking(booking_id)
         booking = get_object_or_404(
             Booking.objects.select_related("room", "booking_user").select_for_update(of=("self",)),
             pk=booking_id,
