@@ -18,6 +18,7 @@ from django.conf import settings
 
 from apps.bookinglist.models import BOOKING_STATUSES, CONFIRM_STATUSES, BookingListRow
 from roombooking import datetimes
+from roombooking.filters import IntegerFilter
 
 MAX_WINDOW = dt.timedelta(days=366)
 ORDERINGS = (("use_start_dtm", "useStartDtm"), ("booking_dtm", "bookingDtm"))
@@ -46,17 +47,6 @@ class InstantField(forms.Field):
                 else f"{text} is not a valid date: {error}.",
                 code="invalid",
             ) from None
-
-
-class IdFilter(django_filters.NumberFilter):
-    """A whole number within the database's 64-bit range (``1.5`` is a 400, not "no rows")."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", -(2**63))
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
 
 
 class InstantFilter(django_filters.Filter):
@@ -110,9 +100,9 @@ class WindowForm(forms.Form):
 
 class BookingListFilter(django_filters.FilterSet):
     # Parameter names are the API field names (camelCase, as in the original service).
-    roomId = IdFilter(field_name="room_id")
+    roomId = IntegerFilter(field_name="room_id")
     bookingUserId = django_filters.CharFilter(field_name="booking_user_id")
-    bookingId = IdFilter(field_name="booking_id")
+    bookingId = IntegerFilter(field_name="booking_id")
     bookingStatus = ChoiceListFilter(field_name="booking_status", choices=BOOKING_STATUSES)
     confirmStatus = ChoiceListFilter(field_name="confirm_status", choices=CONFIRM_STATUSES)
     window_from = InstantFilter(field_name="use_end_dtm", lookup_expr="gt", label="from")

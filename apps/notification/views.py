@@ -6,13 +6,14 @@ from rest_framework import mixins, viewsets
 from apps.notification import selectors
 from apps.notification.models import Notification
 from apps.notification.serializers import NotificationSerializer
+from roombooking.filters import IntegerFilter
 
 
 class NotificationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Notification.Status.choices)
     eventType = django_filters.CharFilter(field_name="event_type")
     type = django_filters.CharFilter(field_name="event_type", label="Alias of eventType")
-    bookingId = django_filters.NumberFilter(field_name="booking_id")
+    bookingId = IntegerFilter(field_name="booking_id")
     userId = django_filters.CharFilter(field_name="recipient_username")
 
     class Meta:
