@@ -17,3 +17,35 @@ class IntegerFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", INT64_MIN)
         kwargs.setdefault("max_value", INT64_MAX)
         super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """``true``/``false`` (also 1/0, yes/no); empty means "do not filter"; anything else is a
+    400 (Django's NullBooleanField reads every unknown word as "unknown")."""
+
+    TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Expected true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # A plain select hands the raw text to the field (django-filter's widget would turn any
+        # unknown word into "unknown" before the field could refuse it).
+        kwargs.setdefault(
+            "widget", forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+        )
+        super().__init__(*args, **kwargs)

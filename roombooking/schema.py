@@ -38,6 +38,14 @@ class ApiAutoSchema(AutoSchema):
                 )
         return responses
 
+    def _get_filter_parameters(self):
+        # Filters ignore an empty value (?roomId=), as the browsable API's filter form sends
+        # every field; the schema says so.
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            parameter["allowEmptyValue"] = True
+        return parameters
+
     def _error_codes(self) -> tuple[str, ...]:
         codes = COMMON_ERRORS
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from apps.booking.models import Booking, Room
 from apps.booking.validators import normalize_tag
 from roombooking.datetimes import DateTimeInputError, parse_datetime
-from roombooking.filters import IntegerFilter
+from roombooking.filters import BooleanFilter, IntegerFilter
 
 MAX_ID = 2**63 - 1  # larger numbers overflow SQLite's integers: a 400, not a 500
 
@@ -74,7 +74,7 @@ class RoomFilter(django_filters.FilterSet):
     minCapacity = IntegerFilter(
         field_name="capacity", lookup_expr="gte", min_value=0, max_value=MAX_ID
     )
-    active = django_filters.BooleanFilter(field_name="is_active")
+    active = BooleanFilter(field_name="is_active")
     equipment = django_filters.CharFilter(
         method="with_equipment", help_text="Comma-separated tags; rooms having all of them."
     )
