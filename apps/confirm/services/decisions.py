@@ -7,12 +7,8 @@ winner's state and gets a 409 (or a 404 when the request was deleted).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from typing import TypeVar
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,16 +18,8 @@ from apps.confirm.services.requests import snapshot
 from roombooking import bus
 from roombooking.roles import is_office_staff, manages
 
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
 # The booking app keeps a cancellation reason of up to 500 characters; a longer one would be cut.
 REASON_MAX_LENGTH = 500
-# Deny locks the request and then (in the booking app's receiver) the booking; a booker's
-# cancellation locks the booking first. PostgreSQL breaks such a deadlock by aborting one
-# transaction; a decision retries from the start, and then sees the cancellation (404).
-DEADLOCK_RETRIES = 3
 
 
 def complete_confirm(*, confirm_id: int, user, reason: str = "") -> Confirm:
@@ -67,12 +55,6 @@ def _decide(*, confirm_id: int, user, status: str, reason: str) -> Confirm:
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": [f"At most {REASON_MAX_LENGTH} characters."]})
-    return _retry_on_deadlock(
-        lambda: _decide_once(confirm_id=confirm_id, user=user, status=status, reason=reason)
-    )
-
-
-def _decide_once(*, confirm_id: int, user, status: str, reason: str) -> Confirm:
     with transaction.atomic():
         booking_id = Confirm.objects.filter(pk=confirm_id).values_list("booking_id", flat=True)
         if not booking_id:
@@ -96,20 +78,3 @@ def _decide_once(*, confirm_id: int, user, status: str, reason: str) -> Confirm:
         event_type = ConfirmCompleted if status == CONFIRMED else ConfirmDenied
         bus.publish(event_type(**snapshot(confirm), actor=user.get_username()))
         return confirm
-
-
-def _retry_on_deadlock(work: Callable[[], T]) -> T:
-    if connection.in_atomic_block:  # inside someone else's transaction: cannot restart it
-        return work()
-    for attempt in range(1, DEADLOCK_RETRIES + 1):
-        try:
-            return work()
-        except OperationalError as exc:
-            if attempt == DEADLOCK_RETRIES or not _is_deadlock(exc):
-                raise
-            logger.info("deadlock deciding an approval request; retrying (%s)", attempt)
-    raise AssertionError("unreachable")
-
-
-def _is_deadlock(exc: OperationalError) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
