@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from apps.notification import delivery, services
+from roombooking.periodic import once_per_period
+
+# The beat interval of the sweep; a second scheduler started by mistake must not double it.
+REQUEUE_PERIOD: float = settings.CELERY_BEAT_SCHEDULE["notification-requeue-pending"]["schedule"]
 
 
 @shared_task(
@@ -23,7 +28,11 @@ def deliver_notification(self, notification_id: int) -> str:
 
 
 @shared_task(name="notification.requeue_pending", ignore_result=True)
+@once_per_period(REQUEUE_PERIOD)
 def requeue_pending_notifications() -> int:
-    """Celery beat: hand rows left PENDING (broker outage, lost task) to the broker again."""
+    """Celery beat: hand rows left PENDING (broker outage, lost task) to the broker again.
+
+    Runs at most once per period (``None`` when skipped): two schedulers must not sweep twice.
+    """
     services.forget_old_breaker_states()
     return len(services.requeue_pending_notifications())
