@@ -1,9 +1,18 @@
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from apps.booking.views import BookingViewSet, RoomViewSet
+from apps.booking.views_availability import AvailableRoomsView, RoomAvailabilityView
 
 # Only the registry is used: roombooking/urls.py merges it into the project's router.
 router = SimpleRouter()
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("rooms", RoomViewSet, basename="room")
-urlpatterns: list = []  # anything beyond the router's resources
+urlpatterns: list = [  # anything beyond the router's resources
+    re_path(r"^rooms/available/?$", AvailableRoomsView.as_view(), name="rooms-available"),
+    re_path(
+        r"^rooms/(?P<id>\d+)/availability/?$",
+        RoomAvailabilityView.as_view(),
+        name="room-availability",
+    ),
+]

@@ -115,6 +115,14 @@ READS = {
         anonymous=401, stranger=200, booker=200, manager=200, other_manager=200, staff=200,
         superuser=200,
     ),
+    "GET /rooms/available?start=20300101100000&end=20300101110000": expect(
+        anonymous=401, stranger=200, booker=200, manager=200, other_manager=200, staff=200,
+        superuser=200,
+    ),
+    "GET /rooms/{room}/availability?date=2030-01-01": expect(
+        anonymous=401, stranger=200, booker=200, manager=200, other_manager=200, staff=200,
+        superuser=200,
+    ),
 }  # fmt: skip
 
 WRITES = {
