@@ -77,9 +77,16 @@ class BookingAdmin(admin.ModelAdmin):
         "use_start_dtm",
         "use_end_dtm",
         "status",
+        "approval_status",
         "created_at",
     ]
-    list_filter = ["status", "room", ("use_start_dtm", admin.DateFieldListFilter), "booking_user"]
+    list_filter = [
+        "status",
+        "approval_status",
+        "room",
+        ("use_start_dtm", admin.DateFieldListFilter),
+        "booking_user",
+    ]
     search_fields = ["=id", "room__name", "booking_user__username", "booking_user__email"]
     date_hierarchy = "use_start_dtm"
     list_select_related = ["room", "booking_user"]
@@ -89,6 +96,7 @@ class BookingAdmin(admin.ModelAdmin):
         "use_start_dtm",
         "use_end_dtm",
         "status",
+        "approval_status",
         "created_at",
         "updated_at",
         "cancelled_at",

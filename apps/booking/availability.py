@@ -50,6 +50,7 @@ class Busy:
     booking_id: int
     booking_user_id: int
     username: str
+    approval_status: str  # PENDING | CONFIRMED (active bookings are never DENIED)
 
 
 @dataclass
@@ -112,6 +113,7 @@ def room_day(*, room_id: int, date: dt.date, user: AbstractBaseUser) -> RoomDay:
             "day__use_end_dtm",
             "day__booking_user_id",
             "day__booking_user__username",
+            "day__approval_status",
         )
         .order_by("day__use_start_dtm", "day__id")
     )
@@ -128,6 +130,7 @@ def room_day(*, room_id: int, date: dt.date, user: AbstractBaseUser) -> RoomDay:
             booking_id=row["day__id"],
             booking_user_id=row["day__booking_user_id"],
             username=row["day__booking_user__username"],
+            approval_status=row["day__approval_status"],
         )
         for row in rows
         if row["day__id"] is not None

@@ -17,6 +17,12 @@ from apps.booking.events import BOOKED, CANCELLED, CAUSE_DENIED, CAUSE_USER
 from apps.booking.validators import validate_equipment, validate_time_zone
 
 DEFAULT_MAX_DURATION = dt.timedelta(hours=12)
+APPROVAL_PENDING, APPROVAL_CONFIRMED, APPROVAL_DENIED = "PENDING", "CONFIRMED", "DENIED"
+APPROVAL_CHOICES = [
+    (APPROVAL_PENDING, "Waiting for approval"),
+    (APPROVAL_CONFIRMED, "Approved"),
+    (APPROVAL_DENIED, "Denied"),
+]
 NO_OVERLAP_CONSTRAINT = "booking_active_no_overlap"
 
 
@@ -81,6 +87,12 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_cause = models.CharField(max_length=16, choices=CAUSE_CHOICES, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
+    # What the confirm app's events said last (see apps.booking.services.approvals); shown by
+    # the day view. approval_seq is the bus seq of that event, so a replay changes nothing.
+    approval_status = models.CharField(
+        max_length=16, choices=APPROVAL_CHOICES, default=APPROVAL_PENDING
+    )
+    approval_seq = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["use_start_dtm", "id"]

@@ -9,7 +9,21 @@ from django.dispatch import receiver
 
 from apps.booking import services
 from apps.booking.events import CAUSE_DENIED
-from apps.confirm.events import ConfirmDenied, confirm_denied
+from apps.booking.models import APPROVAL_CONFIRMED, APPROVAL_DENIED, APPROVAL_PENDING
+from apps.confirm import events as confirm_events
+from apps.confirm.events import (
+    ConfirmDenied,
+    ConfirmSnapshot,
+    confirm_completed,
+    confirm_denied,
+    confirm_requested,
+)
+
+APPROVAL_OF = {
+    confirm_events.BOOKED: APPROVAL_PENDING,
+    confirm_events.CONFIRMED: APPROVAL_CONFIRMED,
+    confirm_events.DENIED: APPROVAL_DENIED,
+}
 
 
 @receiver(confirm_denied)
@@ -22,3 +36,15 @@ def cancel_denied_booking(sender, event: ConfirmDenied, seq: int, **kwargs) -> N
         cause=CAUSE_DENIED,
         reason=event.reason,
     )
+
+
+@receiver(confirm_requested)
+@receiver(confirm_completed)
+@receiver(confirm_denied)
+def remember_approval_status(sender, event: ConfirmSnapshot, seq: int, **kwargs) -> None:
+    """The day view colours bookings by approval; the booking app keeps what the events say."""
+    status = APPROVAL_OF.get(event.status)
+    if status is not None:  # an unknown status (a newer confirm app) leaves the last one known
+        services.record_approval_status(
+            booking_id=event.booking_id, approval_status=status, seq=seq
+        )

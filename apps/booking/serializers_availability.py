@@ -96,6 +96,9 @@ class BusySerializer(serializers.Serializer):
     useStartDtm = serializers.CharField()
     useEndDtm = serializers.CharField()
     mine = serializers.BooleanField(help_text="Your own booking.")
+    approvalStatus = serializers.ChoiceField(
+        choices=["PENDING", "CONFIRMED"], help_text="Waiting for the room's managers, or approved."
+    )
     bookingId = serializers.IntegerField(required=False)
     bookingUserId = serializers.CharField(required=False)
 
@@ -125,6 +128,7 @@ class AvailabilitySerializer(serializers.Serializer):
                 "useStartDtm": format_iso(interval.start),
                 "useEndDtm": format_iso(interval.end),
                 "mine": mine,
+                "approvalStatus": interval.approval_status,
             }
             if mine or day.sees_names:
                 entry["bookingId"] = interval.booking_id

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.booking.views import BookingViewSet, RoomViewSet
 from apps.booking.views_availability import AvailableRoomsView, RoomAvailabilityView
+from apps.booking.views_day import day_view
 
 # Only the registry is used: roombooking/urls.py merges it into the project's router.
 router = SimpleRouter()
@@ -15,4 +16,5 @@ urlpatterns: list = [  # anything beyond the router's resources
         RoomAvailabilityView.as_view(),
         name="room-availability",
     ),
+    re_path(r"^day/?$", day_view, name="booking-day"),  # the day view (HTML)
 ]

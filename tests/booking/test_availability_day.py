@@ -69,10 +69,31 @@ def test_busy_intervals_and_free_slots_in_the_rooms_zone(client_for, user, other
         "dayStart": at(0),
         "dayEnd": next_midnight,
         "busy": [
-            {"useStartDtm": at(0), "useEndDtm": at(1), "mine": False},  # clipped to the day
-            {"useStartDtm": at(9), "useEndDtm": at(10, 30), "mine": True, "bookingId": mine.pk},
-            {"useStartDtm": at(14), "useEndDtm": at(15), "mine": False},
-            {"useStartDtm": at(23), "useEndDtm": next_midnight, "mine": False},
+            {
+                "useStartDtm": at(0),
+                "useEndDtm": at(1),
+                "mine": False,
+                "approvalStatus": "PENDING",
+            },  # clipped to the day
+            {
+                "useStartDtm": at(9),
+                "useEndDtm": at(10, 30),
+                "mine": True,
+                "bookingId": mine.pk,
+                "approvalStatus": "PENDING",
+            },
+            {
+                "useStartDtm": at(14),
+                "useEndDtm": at(15),
+                "mine": False,
+                "approvalStatus": "PENDING",
+            },
+            {
+                "useStartDtm": at(23),
+                "useEndDtm": next_midnight,
+                "mine": False,
+                "approvalStatus": "PENDING",
+            },
         ],
         "free": [
             {"start": at(1), "end": at(9)},
@@ -91,7 +112,7 @@ def test_office_staff_and_the_rooms_managers_see_who_booked(
     shown = {"bookingId": booking.pk, "bookingUserId": other_user.username}
     for someone in (manager, staff_user, superuser):
         busy = day_of(client_for(someone), berlin_room, date)["busy"]
-        assert busy == [{**busy[0], **shown, "mine": False}], someone
+        assert busy == [{**busy[0], **shown, "mine": False, "approvalStatus": "PENDING"}], someone
     other_manager = UserFactory(username="carol", is_staff=True)  # is_staff alone shows nothing
     services.create_room(name="Carol's", capacity=2, managers=["carol"])
     for someone in (user, other_manager):
@@ -99,6 +120,7 @@ def test_office_staff_and_the_rooms_managers_see_who_booked(
             "useStartDtm",
             "useEndDtm",
             "mine",
+            "approvalStatus",
         }
 
 

@@ -4,6 +4,7 @@ Every function takes keyword arguments only and does its whole job in one
 ``transaction.atomic()``; the admin and the API call the same functions.
 """
 
+from apps.booking.services.approvals import record_approval_status
 from apps.booking.services.bookings import cancel_booking, change_booking, create_booking
 from apps.booking.services.rooms import create_room, deactivate_room, update_room
 
@@ -13,5 +14,6 @@ __all__ = [
     "create_booking",
     "create_room",
     "deactivate_room",
+    "record_approval_status",
     "update_room",
 ]
