@@ -13,6 +13,7 @@ number" rule relies on. The outermost ``publish`` returns when the whole cascade
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -40,15 +41,18 @@ def publish(event: Event) -> int:
         actor=event.actor,
         booking_id=getattr(event, "booking_id", None),
     )
-    pending: deque[tuple[Event, int]] | None = getattr(_local, "pending", None)
+    delivery = (event, record.pk, record.occurred_at)
+    pending: deque[tuple[Event, int, dt.datetime]] | None = getattr(_local, "pending", None)
     if pending is not None:  # inside a receiver: deliver after the current event
-        pending.append((event, record.pk))
+        pending.append(delivery)
         return record.pk
-    _local.pending = pending = deque([(event, record.pk)])
+    _local.pending = pending = deque([delivery])
     try:
         while pending:
-            current, seq = pending.popleft()
-            current.signal.send(sender=type(current), event=current, seq=seq)
+            current, seq, occurred_at = pending.popleft()
+            current.signal.send(
+                sender=type(current), event=current, seq=seq, occurred_at=occurred_at
+            )
     finally:
         del _local.pending
     return record.pk
@@ -74,6 +78,13 @@ def lock_booking(booking_id: int | None) -> None:
         raise BusError("lock_booking() must be called inside transaction.atomic()")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [booking_id])
+
+
+def has_logged(*, booking_id: int, types: list[type[Event]]) -> bool:
+    """Whether the log holds an event of one of ``types`` about ``booking_id``."""
+    return EventLog.objects.filter(
+        booking_id=booking_id, event_type__in=[t.type_name() for t in types]
+    ).exists()
 
 
 def replay(

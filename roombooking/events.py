@@ -2,7 +2,7 @@
 
 Each app declares its events in its own ``events.py`` (its public contract)::
 
-    booking_created = Signal()  # receivers get: event=BookingCreated, seq=int
+    booking_created = Signal()  # receivers get: event=BookingCreated, seq=int, occurred_at
 
     @dataclass(frozen=True, kw_only=True)
     class BookingCreated(Event):
@@ -10,7 +10,7 @@ Each app declares its events in its own ``events.py`` (its public contract)::
         booking_id: int
 
 ``roombooking.bus.publish`` logs an event and sends its signal; receivers are called as
-``receiver(sender=EventClass, event=event, seq=log_sequence_number)``.
+``receiver(sender=EventClass, event=event, seq=log_sequence_number, occurred_at=logged_time)``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Other apps may import this module and nothing else from ``apps.booking``. Payloads are plain data:
 usernames, ids, aware datetimes (UTC), status strings.
-Receivers are called as ``receiver(sender=EventClass, event=event, seq=int)``.
+Receivers are called as ``receiver(sender=EventClass, event=event, seq=int, occurred_at=datetime)``
+(``seq``: the event log sequence number; ``occurred_at``: when it was logged).
 """
 
 from __future__ import annotations

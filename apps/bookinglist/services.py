@@ -6,6 +6,7 @@ so the list never disagrees with a committed booking or approval.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 
@@ -20,12 +21,17 @@ from roombooking.events import Event
 logger = logging.getLogger(__name__)
 
 
-def record_event(*, event: Event, seq: int) -> bool:
-    """Apply one booking or approval event to its row; False when it was stale or repeated."""
-    with transaction.atomic():
+def record_event(*, event: Event, seq: int, occurred_at: dt.datetime | None = None) -> bool:
+    """Apply one booking or approval event to its row; False when it was stale or repeated.
+
+    ``occurred_at`` is when the bus logged the event (it passes it to receivers); it is read from
+    the log when not given. No savepoint: the caller's transaction fails as a whole anyway.
+    """
+    with transaction.atomic(savepoint=False):
         row = BookingListRow.objects.select_for_update().filter(pk=event.booking_id).first()
         current = row_state(row) if row is not None else None
-        new = apply_event(current, seq=seq, event=event, occurred_at=logged_time(seq))
+        occurred_at = occurred_at or logged_time(seq)
+        new = apply_event(current, seq=seq, event=event, occurred_at=occurred_at)
         if new is None:
             if current is None:
                 logger.warning("booking list: no row for %s of booking %s", event, event.booking_id)
@@ -75,7 +81,8 @@ def _save(state: RowState, *, previous: RowState | None) -> None:
     else:
         BookingListRow.objects.filter(pk=booking_id).update(**values)
     if previous is None or previous.room_managers != state.room_managers:
-        BookingListManager.objects.filter(row_id=booking_id).delete()
+        if previous is not None:
+            BookingListManager.objects.filter(row_id=booking_id).delete()
         BookingListManager.objects.bulk_create(
             BookingListManager(row_id=booking_id, username=name) for name in state.room_managers
         )

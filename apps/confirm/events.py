@@ -1,7 +1,8 @@
 """Public contract of the confirm (approval) app: the events it publishes.
 
 Other apps may import this module and nothing else from ``apps.confirm``.
-Receivers are called as ``receiver(sender=EventClass, event=event, seq=int)``.
+Receivers are called as ``receiver(sender=EventClass, event=event, seq=int, occurred_at=datetime)``
+(``seq``: the event log sequence number; ``occurred_at``: when it was logged).
 """
 
 from __future__ import annotations

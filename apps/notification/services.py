@@ -21,27 +21,42 @@ logger = logging.getLogger(__name__)
 
 def notify_for_event(*, event: Event, seq: int) -> list[Notification]:
     """Write the outbox rows ``event`` causes (in the caller's transaction) and hand them to the
-    broker after commit. Idempotent: a replayed event (same ``seq``) adds no row."""
-    created = []
-    with transaction.atomic():
-        for message in messages_for(event):
-            for recipient in recipients_for(message.audience, event):
-                row, is_new = Notification.objects.get_or_create(
+    broker after commit. Idempotent: a replayed event (same ``seq``) adds no row.
+
+    One query finds the rows this event already has (a replay), one inserts the rest; no
+    savepoint, since a failure here must fail the caller's whole change anyway.
+    """
+    with transaction.atomic(savepoint=False):
+        wanted = [
+            (message, recipient)
+            for message in messages_for(event)
+            for recipient in recipients_for(message.audience, event)
+        ]
+        if not wanted:
+            return []
+        existing = set(
+            Notification.objects.filter(event_seq=seq).values_list("recipient_username", flat=True)
+        )
+        rows, seen = [], set(existing)
+        for message, recipient in wanted:
+            if recipient.username in seen:  # one row per event and recipient
+                continue
+            seen.add(recipient.username)
+            rows.append(
+                Notification(
                     event_seq=seq,
                     recipient_username=recipient.username,
-                    defaults={
-                        "recipient_id": recipient.user_id,
-                        "recipient_email": recipient.email,
-                        "event_type": event.type_name(),
-                        "booking_id": getattr(event, "booking_id", None),
-                        "contents": message.contents[:500],
-                        "subject": message.subject,
-                        "body": message.body,
-                        **_undeliverable(recipient.email),
-                    },
+                    recipient_id=recipient.user_id,
+                    recipient_email=recipient.email,
+                    event_type=event.type_name(),
+                    booking_id=getattr(event, "booking_id", None),
+                    contents=message.contents[:500],
+                    subject=message.subject,
+                    body=message.body,
+                    **_undeliverable(recipient.email),
                 )
-                if is_new:
-                    created.append(row)
+            )
+        created = Notification.objects.bulk_create(rows)
         _hand_off_after_commit([n.pk for n in created if n.status == Notification.Status.PENDING])
     return created
 

@@ -22,10 +22,10 @@ def request_confirm(*, booking: BookingCreated, seq: int) -> Confirm | None:
     Idempotent: a replayed BookingCreated finds the request (unique ``booking_id``) and changes
     nothing; a booking already cancelled later in the log gets no request.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if Confirm.objects.filter(booking_id=booking.booking_id).exists():
             return None
-        if _cancelled_in_log(booking.booking_id):
+        if bus.has_logged(booking_id=booking.booking_id, types=[BookingCancelled]):
             return None
         confirm = Confirm(
             booking_id=booking.booking_id,
@@ -34,15 +34,17 @@ def request_confirm(*, booking: BookingCreated, seq: int) -> Confirm | None:
             **_copied_from(booking),
         )
         confirm.save()
-        _store_approvers(confirm)
+        _store_approvers(confirm, new=True)
         bus.publish(ConfirmRequested(**snapshot(confirm), actor=booking.actor))
         return confirm
 
 
 def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
     """Refresh the request's copy of the booking; an approved booking whose room or times moved
-    goes back to BOOKED for a new decision (ConfirmRequested with ``reopened``)."""
-    with transaction.atomic():
+    goes back to BOOKED for a new decision (ConfirmRequested with ``reopened``). A pending request
+    whose room moved (other managers) is announced again the same way, so that the new room's
+    managers hear that it waits for them."""
+    with transaction.atomic(savepoint=False):
         confirm = Confirm.objects.select_for_update().filter(booking_id=booking.booking_id).first()
         if confirm is None or seq <= confirm.booking_seq:
             return None  # no request (cancelled or never made) or an older, replayed event
@@ -57,9 +59,10 @@ def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
             confirm.confirm_dtm = None
             confirm.reason = ""
         confirm.save()
-        if confirm.approvers != approvers_before:
+        new_approvers = confirm.approvers != approvers_before
+        if new_approvers:
             _store_approvers(confirm)
-        if reopened:
+        if reopened or (new_approvers and confirm.status == BOOKED):
             bus.publish(ConfirmRequested(**snapshot(confirm), actor=booking.actor, reopened=True))
         return confirm
 
@@ -67,23 +70,22 @@ def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
 def delete_confirm(*, booking: BookingCancelled, seq: int) -> bool:
     """A cancelled booking needs no decision: remove its request (the API then answers 404).
     True when a request was deleted; a replayed event finds nothing and does nothing."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         deleted, _ = Confirm.objects.filter(booking_id=booking.booking_id).delete()
         return deleted > 0
 
 
-def _store_approvers(confirm: Confirm) -> None:
+def _store_approvers(confirm: Confirm, *, new: bool = False) -> None:
     """Make the ConfirmApprover rows (what the "my rooms' requests" queries use) match
     ``confirm.approvers``."""
-    ConfirmApprover.objects.filter(confirm=confirm).exclude(username__in=confirm.approvers).delete()
+    if not new:
+        ConfirmApprover.objects.filter(confirm=confirm).exclude(
+            username__in=confirm.approvers
+        ).delete()
     ConfirmApprover.objects.bulk_create(
         [ConfirmApprover(confirm=confirm, username=username) for username in confirm.approvers],
         ignore_conflicts=True,
     )
-
-
-def _cancelled_in_log(booking_id: int) -> bool:
-    return next(bus.replay(types=[BookingCancelled], booking_id=booking_id), None) is not None
 
 
 def _copied_from(booking: BookingSnapshot) -> dict[str, object]:
