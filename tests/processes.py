@@ -57,6 +57,22 @@ def start_worker(
     )
 
 
+def start_beat(*, log: Path, schedule: Path, **env: str) -> subprocess.Popen:
+    """A real ``celery beat`` scheduler with its own schedule file, logging to ``log``."""
+    args = [
+        sys.executable, "-m", "celery", "-A", "roombooking", "beat",
+        "--loglevel=INFO", f"--schedule={schedule}",
+    ]  # fmt: skip
+    return subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=process_env(**env),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:
     if process.poll() is None:
         process.terminate()

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from apps.booking import selectors
@@ -92,17 +92,34 @@ def ensure_free(slot: Slot, *, actor, exclude_id: int | None = None) -> None:
 
 def save_guarded(booking: Booking, slot: Slot, *, actor) -> None:
     """Save; on PostgreSQL the exclusion constraint catches a concurrent writer that slipped
-    between our check and our insert (it waits for that writer to commit, then fails)."""
-    try:
-        with transaction.atomic():  # a savepoint: the outer transaction stays usable
-            booking.save()
-    except IntegrityError as error:
-        if constraint_name(error) != NO_OVERLAP_CONSTRAINT:
-            raise
-        overlapping = selectors.overlapping_bookings(
-            room_id=slot.room.pk, start=slot.start, end=slot.end, exclude_id=booking.pk
-        )
-        raise conflict(slot.room, list(overlapping), actor=actor) from None
+    between our check and our insert (it waits for that writer to commit, then fails).
+
+    Two such writers can each wait for the other in the constraint's check; PostgreSQL then
+    aborts one of them (deadlock detected). That one saves again: now it waits for the other to
+    commit and gets its 409 (or goes through if the other rolled back), never a 503.
+    """
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():  # a savepoint: the outer transaction stays usable
+                booking.save()
+            return
+        except OperationalError as error:
+            if not is_deadlock(error) or attempt == DEADLOCK_ATTEMPTS:
+                raise
+        except IntegrityError as error:
+            if constraint_name(error) != NO_OVERLAP_CONSTRAINT:
+                raise
+            overlapping = selectors.overlapping_bookings(
+                room_id=slot.room.pk, start=slot.start, end=slot.end, exclude_id=booking.pk
+            )
+            raise conflict(slot.room, list(overlapping), actor=actor) from None
+
+
+DEADLOCK_ATTEMPTS = 3
+
+
+def is_deadlock(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == "40P01"
 
 
 def constraint_name(error: IntegrityError) -> str | None:
