@@ -12,7 +12,7 @@ def record_approval_status(*, booking_id: int, approval_status: str, seq: int) -
     than the one stored counts, so a replayed or repeated event changes nothing. A plain UPDATE:
     the booking's own fields (and ``updated_at``) are untouched, and the publisher already holds
     the bus's per-booking lock."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # called inside the publisher's transaction
         Booking.objects.filter(pk=booking_id, approval_seq__lt=seq).update(
             approval_status=approval_status, approval_seq=seq
         )

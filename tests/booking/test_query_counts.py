@@ -1,0 +1,59 @@
+"""The hot path's database work, counted: a booking (with its approval request, booking list row,
+outbox rows and event log rows) and the list pages stay within fixed numbers of statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.booking import services
+from tests.booking.conftest import compact, future
+
+# Measured: 29 on SQLite, 31 on PostgreSQL (its per-booking advisory locks), transaction
+# control included; docs/performance.md lists them statement by statement.
+MAX_BOOKING_STATEMENTS = 31
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_takes_a_fixed_number_of_statements(client_for, user, manager):
+    room = services.create_room(name="Counted", capacity=4, managers=[manager.username])
+    client = client_for(user)
+    counts = []
+    for day in (10, 11, 12):
+        start = future(days=day)
+        body = {
+            "roomId": room.pk,
+            "useStartDtm": compact(start),
+            "useEndDtm": compact(start + dt.timedelta(hours=1)),
+        }
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post("/bookings", body, format="json").status_code == 201
+        counts.append(len(queries))
+    assert len(set(counts)) == 1, counts  # the same work every time
+    assert counts[0] <= MAX_BOOKING_STATEMENTS, [q["sql"][:120] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/bookings", "/rooms", "/confirms", "/notifications"])
+def test_list_pages_take_the_same_number_of_queries_whatever_their_size(
+    client_for, staff_user, manager, path
+):
+    room = services.create_room(name="Listed", capacity=4, managers=[manager.username])
+    for day in range(10, 40):
+        start = future(days=day)
+        services.create_booking(
+            actor=staff_user, room_id=room.pk, use_start_dtm=start,
+            use_end_dtm=start + dt.timedelta(hours=1),
+        )  # fmt: skip
+    client = client_for(staff_user)
+    client.get(path)  # warm the user's permission cache as a real request would
+
+    def count(size: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{path}?page_size={size}").status_code == 200
+        return len(queries)
+
+    assert count(1) == count(10) == count(30)
