@@ -25,7 +25,7 @@ def server_env(database_url: str, broker_url: str, **extra: str) -> dict[str, st
         DJANGO_SETTINGS_MODULE="roombooking.settings",
         DJANGO_SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         DJANGO_SECURE_SSL_REDIRECT="false",
-        DJANGO_STATIC_MANIFEST="false",
+        DJANGO_STATIC_MANIFEST="true",  # as in production (bench/run.py collects the files)
         API_THROTTLE_WRITES="",  # measure the service, not the limiters
         BOOKING_MAX_FUTURE_PER_USER="100000000",
         LOG_LEVEL="WARNING",

@@ -57,6 +57,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     tokens, staff_token = seed()
     env = harness.server_env(DATABASE_URL, BROKER_URL)
     wrk_env = {
@@ -249,6 +250,7 @@ def report(results: dict) -> None:
         n = run["web_processes"]
         rows += [
             (f"POST /bookings/s, {n} web process(es)", f"{run['post_bookings']['rps']:.0f}"),
+            ("  answers other than 2xx", f"{run['post_bookings']['errors_status']}"),
             ("  p50 / p95 / p99 ms", _pcts(run["post_bookings"])),
             (f"GET /bookingLists/s, {n} web process(es)", f"{run['list_page']['rps']:.0f}"),
             ("  p50 / p95 / p99 ms", _pcts(run["list_page"])),
