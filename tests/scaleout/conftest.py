@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.notification.conftest import PrivateRedis, SmtpSink, free_port
+from tests.notification.conftest import (
+    PrivateRedis,
+    SmtpSink,
+    free_port,
+    private_broker,  # noqa: F401  (a fixture used here too)
+)
 from tests.processes import stop
 
 
