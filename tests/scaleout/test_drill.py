@@ -249,13 +249,16 @@ def test_two_instances_two_workers_two_schedulers_keep_every_guarantee(
     assert min(gaps) >= PERIOD * 0.8, gaps
     assert outcomes["ran"] <= beat_window / (PERIOD * 0.8) + 1
 
+    web_logs = processes.log("web-a").read_text() + processes.log("web-b").read_text()
+    left_to_sweep = len(re.findall(r"notifications \[[\d, ]+\] wait for re-enqueue", web_logs))
     print(
         f"\nscale-out drill: {tally.requests} requests "
         f"({dict(sorted(tally.answers.items()))}), "
         f"per instance {sorted(tally.per_instance.values())}; "
         f"{len(bookings)} bookings ({sum(map(len, active.values()))} active), "
         f"{len(tally.decisions)} decisions, {len(tally.cancels)} cancellations; "
-        f"{len(outbox)} emails each received once; sweeps sent {sent}, ran {outcomes['ran']}, "
+        f"{len(outbox)} emails each received once ({left_to_sweep} hand-offs left to the sweep "
+        f"by a slow broker publish); sweeps sent {sent}, ran {outcomes['ran']}, "
         f"skipped {outcomes['skipped']}; startup {startup:.1f} s, traffic {traffic:.1f} s, "
         f"all emails sent after {drained:.1f} s, total {duration:.1f} s"
     )

@@ -1,6 +1,8 @@
 """Found by the scale-out drill: two overlapping bookings inserted at once can each wait for the
 other in the exclusion constraint's check; PostgreSQL aborts one ("deadlock detected"), which
-was answered 503. The aborted one must end as the 409 of a taken slot."""
+was answered 503. The service's writers now take turns per room; a writer outside the service
+can still cause the deadlock, and the service's aborted insert must end as the 409 of a taken
+slot."""
 
 from __future__ import annotations
 

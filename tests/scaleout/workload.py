@@ -97,7 +97,8 @@ def run_bookers(
     *, bases: list[str], tokens: list[str], plans: dict[int, list[dict]], tally: Tally
 ) -> None:
     """Each round starts for every booker at once (a barrier), so the contenders race. Every
-    fourth booker then cancels their first booking, while the managers are deciding."""
+    fourth booker then cancels their first booking of an earlier round (never one whose slot is
+    still being raced for), while the managers are deciding."""
     barrier = threading.Barrier(BOOKERS)
 
     def booker(index: int) -> None:
@@ -124,7 +125,7 @@ def run_bookers(
                 tally.round_answers[rnd] += 1
                 if tally.round_answers[rnd] == BOOKERS:
                     tally.settled.update(tally.created_in_round[rnd])
-            if booking_id:
+            if booking_id and rnd < ROUNDS - 1:  # a finished race: every booker is past it
                 mine.append(booking_id)
         if index % 4 == 0 and mine:
             answer = client.call("DELETE", f"/bookings/{mine[0]}")

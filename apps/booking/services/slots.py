@@ -80,7 +80,11 @@ def checked_slot(
 
 
 def ensure_free(slot: Slot, *, actor, exclude_id: int | None = None) -> None:
-    """409 when an active booking of the room overlaps the slot."""
+    """409 when an active booking of the room overlaps the slot.
+
+    Takes the room's booking lock first (held until the transaction ends), so that the check and
+    the insert that follows see every booking of the room committed before them."""
+    lock_room(slot.room)
     overlapping = list(
         selectors.overlapping_bookings(
             room_id=slot.room.pk, start=slot.start, end=slot.end, exclude_id=exclude_id
@@ -90,13 +94,34 @@ def ensure_free(slot: Slot, *, actor, exclude_id: int | None = None) -> None:
         raise conflict(slot.room, overlapping, actor=actor)
 
 
+ROOM_LOCK_CLASS = 0x524F4F4D  # "ROOM": the advisory lock class of rooms (bus locks use 1 key)
+
+
+def lock_room(room: Room) -> None:
+    """Writers of one room's bookings take turns (PostgreSQL advisory transaction lock).
+
+    Without it, two overlapping inserts that both passed the check can each wait for the other
+    in the exclusion constraint's check: PostgreSQL aborts one ("deadlock detected") and its
+    retry can deadlock again with the next contender. SQLite already serializes writers.
+    Lock order: a booking's bus lock and rows, then the room's lock, never the other way.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [ROOM_LOCK_CLASS, room.pk & 0x7FFFFFFF]
+        )
+
+
 def save_guarded(booking: Booking, slot: Slot, *, actor) -> None:
     """Save; on PostgreSQL the exclusion constraint catches a concurrent writer that slipped
     between our check and our insert (it waits for that writer to commit, then fails).
 
-    Two such writers can each wait for the other in the constraint's check; PostgreSQL then
-    aborts one of them (deadlock detected). That one saves again: now it waits for the other to
-    commit and gets its 409 (or goes through if the other rolled back), never a 503.
+    A writer that skipped the room's lock (a raw insert) and ours can each wait for the other in
+    the constraint's check; PostgreSQL then aborts one of them (deadlock detected). If that is
+    ours, it saves again: now it waits for the other to commit and gets its 409 (or goes
+    through if the other rolled back), never a 503.
     """
     for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
         try:
