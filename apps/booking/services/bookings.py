@@ -177,9 +177,12 @@ def ensure_below_future_limit(user) -> None:
     """400 when ``user`` already holds BOOKING_MAX_FUTURE_PER_USER bookings that have not ended.
 
     The user's row is locked first, so two concurrent bookings for one person are counted one
-    after the other and cannot both slip under the limit.
+    after the other and cannot both slip under the limit. FOR NO KEY UPDATE, not FOR UPDATE: rows
+    that merely reference the user (a notification, another booking) take KEY SHARE locks, which
+    FOR UPDATE would block, and a transaction waiting on ours in the exclusion check could then
+    wait for us in turn (a deadlock the scale-out drill found).
     """
-    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
     limit = settings.BOOKING_MAX_FUTURE_PER_USER
     held = selectors.future_bookings_of(user).count()
     if held >= limit:
