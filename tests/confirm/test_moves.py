@@ -50,3 +50,25 @@ def test_a_pending_booking_moved_in_time_within_its_room_is_not_announced_again(
     assert moved.status_code == 200, moved.content
     assert Notification.objects.filter(event_type="ConfirmRequested").count() == before
     assert Confirm.objects.get(booking_id=booking.pk).status == BOOKED
+
+
+@pytest.mark.django_db
+def test_a_retried_decision_with_the_same_key_answers_the_first_time_again(booked, manager):
+    booking, confirm = booked()
+    client = bookings.api(manager)
+    first = client.patch(
+        f"/confirms/{confirm.pk}", {"status": CONFIRMED}, format="json",
+        HTTP_IDEMPOTENCY_KEY="decide-1",
+    )  # fmt: skip
+    again = client.patch(
+        f"/confirms/{confirm.pk}", {"status": CONFIRMED}, format="json",
+        HTTP_IDEMPOTENCY_KEY="decide-1",
+    )  # fmt: skip
+    assert first.status_code == again.status_code == 200  # without the key, a 409
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    other = client.patch(
+        f"/confirms/{confirm.pk}", {"status": "DENIED"}, format="json",
+        HTTP_IDEMPOTENCY_KEY="decide-1",
+    )  # fmt: skip
+    assert other.status_code == 422
+    assert Confirm.objects.get(pk=confirm.pk).status == CONFIRMED
