@@ -21,14 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import support  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "bookinglist_page.json"
 BENCH_URL = os.environ.get(
     "BOOKINGLIST_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rb_bench_bookinglist"
@@ -63,6 +64,26 @@ SELECT booking_id, room_managers ->> 0 FROM bookinglist_bookinglistrow
 """
 
 
+def row_count() -> int:
+    return support.row_count("bookinglist_bookinglistrow")
+
+
+def load(rows: int, *, reload: bool) -> float | None:
+    return support.reload_tables(
+        rows,
+        reload=reload,
+        tables=("bookinglist_bookinglistmanager", "bookinglist_bookinglistrow"),
+        load_sql=LOAD_SQL,
+        then_sql=MANAGERS_SQL,
+    )
+
+
+def time_view(path: str, username: str, repeat: int) -> dict:
+    from apps.bookinglist.views import BookingListViewSet
+
+    return support.time_list_view(BookingListViewSet, path, username, repeat)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -70,8 +91,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per measurement")
     args = parser.parse_args()
 
-    ensure_database(BENCH_URL)
-    setup_django(BENCH_URL)
+    support.ensure_database(BENCH_URL)
+    support.setup_django(BENCH_URL)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -84,7 +105,7 @@ def main() -> None:
         "load_seconds": load_seconds,
         "page_size": PAGE,
         "repeat": args.repeat,
-        "postgres": server_version(),
+        "postgres": support.server_version(),
         "view_office_staff_room_page": time_view(
             f"/bookingLists?roomId={room_id}&page_size={PAGE}", "bench-staff", args.repeat
         ),
@@ -103,107 +124,6 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     report(results)
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roombooking.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
-    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
-def row_count() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM bookinglist_bookinglistrow")
-        return cursor.fetchone()[0]
-
-
-def load(rows: int, *, reload: bool) -> float | None:
-    from django.db import connection, transaction
-
-    if not reload:
-        print(f"Table already holds {rows:,} rows; pass --reload to refill it.")
-        return None
-    print(f"Loading {rows:,} rows ...", flush=True)
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("TRUNCATE bookinglist_bookinglistmanager, bookinglist_bookinglistrow")
-        cursor.execute(LOAD_SQL, [rows])
-        cursor.execute(MANAGERS_SQL)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE bookinglist_bookinglistrow")
-        cursor.execute("VACUUM ANALYZE bookinglist_bookinglistmanager")
-    seconds = round(time.perf_counter() - started, 1)
-    print(f"Loaded in {seconds} s")
-    return seconds
-
-
-def bench_user(username: str):
-    from django.contrib.auth import get_user_model
-
-    user, _ = get_user_model().objects.get_or_create(username=username)
-    if username == "bench-staff" and not user.is_superuser:
-        user.is_superuser = user.is_staff = True
-        user.save()
-    return get_user_model().objects.get(pk=user.pk)  # fresh: no cached permissions
-
-
-def time_view(path: str, username: str, repeat: int) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-    from rest_framework.test import APIRequestFactory, force_authenticate
-
-    from apps.bookinglist.views import BookingListViewSet
-
-    view = BookingListViewSet.as_view({"get": "list"})
-    factory = APIRequestFactory(SERVER_NAME="localhost")
-    user = bench_user(username)
-    timings, queries, rows, count = [], 0, 0, 0
-    for attempt in range(repeat + 2):  # two warm-up runs
-        request = factory.get(path)
-        force_authenticate(request, user=user)
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = view(request)
-            response.render()
-            elapsed = time.perf_counter() - started
-        assert response.status_code == 200, response.content[:300]
-        if attempt >= 2:
-            timings.append(elapsed * 1000)
-        queries = len(captured)
-        body = json.loads(response.content)
-        rows, count = len(body["results"]), body["count"]
-    return {
-        "path": path,
-        "user": username,
-        "rows": rows,
-        "count": count,
-        "queries": queries,
-        **summary(timings),
-    }
 
 
 def room_page_sql(room_id: int) -> tuple[str, str, list]:
@@ -230,13 +150,13 @@ def time_raw_sql(room_id: int, repeat: int) -> dict:
             if attempt >= 2:
                 timings.append((time.perf_counter() - started) * 1000)
         plans = {
-            "page": explain(cursor, page_sql, params),
-            "count": explain(cursor, count_sql, [room_id]),
+            "page": support.explain(cursor, page_sql, params),
+            "count": support.explain(cursor, count_sql, [room_id]),
         }
     return {
         "rows": len(fetched),
         "sql": page_sql % tuple(params),
-        **summary(timings),
+        **support.summary(timings),
         "explain": plans,
     }
 
@@ -247,32 +167,10 @@ def explain_visible_page(username: str) -> list[str]:
 
     from apps.bookinglist import selectors
 
-    rows = selectors.visible_rows(user=bench_user(username))
+    rows = selectors.visible_rows(user=support.bench_user(username))
     sql, params = rows[:PAGE].query.sql_with_params()
     with connection.cursor() as cursor:
-        return explain(cursor, sql, list(params))
-
-
-def explain(cursor, sql: str, params: list) -> list[str]:
-    cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
-    return [line for (line,) in cursor.fetchall()]
-
-
-def summary(timings_ms: list[float]) -> dict:
-    ordered = sorted(timings_ms)
-    return {
-        "median_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 2),
-        "min_ms": round(ordered[0], 2),
-    }
-
-
-def server_version() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        return cursor.fetchone()[0]
+        return support.explain(cursor, sql, list(params))
 
 
 def report(results: dict) -> None:

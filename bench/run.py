@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import harness  # noqa: E402
-from bench.bookinglist_page import LOAD_SQL, MANAGERS_SQL, ensure_database  # noqa: E402
+from bench.bookinglist_page import LOAD_SQL, MANAGERS_SQL  # noqa: E402
+from bench.support import ensure_database  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rb_bench")
