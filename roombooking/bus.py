@@ -47,6 +47,8 @@ def publish(event: Event) -> int:
         pending.append(delivery)
         return record.pk
     _local.pending = pending = deque([delivery])
+    # A cascade runs in this one transaction, which already holds this booking's lock.
+    _local.locked = {getattr(event, "booking_id", None)}
     try:
         while pending:
             current, seq, occurred_at = pending.popleft()
@@ -55,6 +57,7 @@ def publish(event: Event) -> int:
             )
     finally:
         del _local.pending
+        del _local.locked
     return record.pk
 
 
@@ -69,8 +72,8 @@ def lock_booking(booking_id: int | None) -> None:
     approval request) takes this lock FIRST, so that the order is always this lock, then rows.
     PostgreSQL: an advisory transaction lock; SQLite already serializes writers (IMMEDIATE).
     """
-    if booking_id is None:
-        return
+    if booking_id is None or booking_id in getattr(_local, "locked", ()):
+        return  # held already: taken by the publish whose cascade this is
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
         return
@@ -78,6 +81,9 @@ def lock_booking(booking_id: int | None) -> None:
         raise BusError("lock_booking() must be called inside transaction.atomic()")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [booking_id])
+    locked = getattr(_local, "locked", None)
+    if locked is not None:
+        locked.add(booking_id)
 
 
 def has_logged(*, booking_id: int, types: list[type[Event]]) -> bool:

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from apps.booking import services
 from tests.booking.conftest import compact, future
 
-# Measured: 29 on SQLite, 31 on PostgreSQL (its per-booking advisory locks), transaction
-# control included; docs/performance.md lists them statement by statement.
-MAX_BOOKING_STATEMENTS = 31
+# Measured: 29 on SQLite, 30 on PostgreSQL (its per-booking and per-room advisory locks),
+# transaction control included; docs/performance.md lists them statement by statement.
+MAX_BOOKING_STATEMENTS = 30
 
 
 @pytest.mark.django_db(transaction=True)
