@@ -24,16 +24,11 @@ from django.db import transaction
 from apps.booking.events import BookingCreated
 from roombooking import bus
 from tests.factories import UserFactory
+from tests.processes import free_port
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
 _booking_ids = itertools.count(1000)
 SEOUL = "Asia/Seoul"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def booking_created(**overrides) -> BookingCreated:

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from apps.notification import delivery
 from apps.notification.models import Notification, SmtpBreakerState
-from tests.notification.conftest import free_port
 from tests.notification.test_api import row
+from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,8 @@ import pytest
 
 from tests.notification.conftest import (
     PrivateRedis,
-    SmtpSink,
-    free_port,
     private_broker,  # noqa: F401  (a fixture used here too)
+    smtp_server,  # noqa: F401  (a fixture used here too)
 )
 from tests.processes import stop
 
@@ -34,13 +33,9 @@ def private_redis():
 
 
 @pytest.fixture
-def smtp_sink():
-    sink = SmtpSink(port=free_port())
-    sink.start()
-    yield sink
-    sink.hold_rcpt.clear()
-    sink.hold_data.clear()
-    sink.stop()
+def smtp_sink(smtp_server):  # noqa: F811  (pytest hands the imported fixture in)
+    """The notification tests' aiosmtpd sink, under the name these tests use."""
+    return smtp_server
 
 
 class Processes:
