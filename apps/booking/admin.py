@@ -10,10 +10,13 @@ from django.http import HttpRequest
 
 from apps.booking import services
 from apps.booking.events import BOOKED
-from apps.booking.models import Booking, Room
+from apps.booking.models import Booking, OpeningHours, Room
 from apps.booking.services.rooms import EDITABLE as ROOM_FIELDS
+from apps.booking.services.rooms import POLICY_FIELDS
 from apps.booking.validators import normalize_tag
 from roombooking.roles import is_office_staff
+
+GENERAL_FIELDS = [name for name in ROOM_FIELDS if name not in POLICY_FIELDS]
 
 
 class RoomAdminForm(forms.ModelForm):
@@ -28,11 +31,33 @@ class RoomAdminForm(forms.ModelForm):
         return tags
 
 
+class OpeningHoursInline(admin.TabularInline):
+    """Saved through services.set_opening_hours (see RoomAdmin.save_related)."""
+
+    model = OpeningHours
+    extra = 0
+    max_num = 7
+    fields = ["weekday", "opens", "closes"]
+
+
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
     form = RoomAdminForm
-    list_display = ["name", "capacity", "location", "is_active", "time_zone", "manager_names"]
-    list_filter = ["is_active", "time_zone", "managers"]
+    inlines = [OpeningHoursInline]
+    list_display = [
+        "name",
+        "capacity",
+        "location",
+        "is_active",
+        "time_zone",
+        "approval_mode",
+        "manager_names",
+    ]
+    fieldsets = [
+        (None, {"fields": [*GENERAL_FIELDS, "managers"]}),
+        ("Policies", {"fields": list(POLICY_FIELDS)}),
+    ]
+    list_filter = ["is_active", "approval_mode", "time_zone", "managers"]
     search_fields = ["name", "location", "description"]
     filter_horizontal = ["managers"]
     actions = ["deactivate_rooms"]
@@ -59,7 +84,19 @@ class RoomAdmin(admin.ModelAdmin):
         obj.pk = room.pk
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        """The service has already set the managers."""
+        """The service has already set the managers; the opening hours go through theirs too
+        (which keeps the room's ``has_opening_hours`` flag right)."""
+        for formset in formsets:
+            if formset.model is not OpeningHours:
+                continue
+            kept = [
+                {key: row.cleaned_data[key] for key in ("weekday", "opens", "closes")}
+                for row in formset.forms
+                if row.cleaned_data and not row.cleaned_data.get("DELETE")
+            ]
+            services.set_opening_hours(room_id=form.instance.pk, opening_hours=kept)
+            # What formset.save() would have set; the admin's change message reads them.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     @admin.action(description="Deactivate selected rooms", permissions=["change"])
     def deactivate_rooms(self, request: HttpRequest, rooms: QuerySet[Room]) -> None:

@@ -43,6 +43,12 @@ class BookingSnapshot(Event):
     use_end_dtm: dt.datetime
     status: str  # BOOKED | CANCELLED
     booking_dtm: dt.datetime  # when the booking was made
+    # False: the room approves automatically (the confirm app confirms at once, as "system").
+    approval_required: bool = True
+    # Office staff booked or changed it with overridePolicy; overridden_rules names the room
+    # rules it broke (e.g. "min_duration", "opening_hours"; see docs/policies.md).
+    policy_override: bool = False
+    overridden_rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

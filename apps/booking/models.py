@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +18,16 @@ from apps.booking.events import BOOKED, CANCELLED, CAUSE_DENIED, CAUSE_USER
 from apps.booking.validators import validate_equipment, validate_time_zone
 
 DEFAULT_MAX_DURATION = dt.timedelta(hours=12)
+MAX_DURATION_LIMIT = dt.timedelta(days=31)
+APPROVAL_REQUIRED, APPROVAL_AUTOMATIC = "REQUIRED", "AUTOMATIC"
+APPROVAL_MODE_CHOICES = [
+    (APPROVAL_REQUIRED, "A manager approves each booking"),
+    (APPROVAL_AUTOMATIC, "Automatic: the system approves at once"),
+]
+MAX_DAYS_AHEAD_LIMIT = 3660  # ten years: "unlimited" is null, not a huge number
+MAX_FUTURE_BOOKINGS_LIMIT = 10_000
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MIDNIGHT = dt.time(0, 0)
 APPROVAL_PENDING, APPROVAL_CONFIRMED, APPROVAL_DENIED = "PENDING", "CONFIRMED", "DENIED"
 APPROVAL_CHOICES = [
     (APPROVAL_PENDING, "Waiting for approval"),
@@ -48,10 +59,39 @@ class Room(models.Model):
         default=DEFAULT_MAX_DURATION,
         validators=[
             MinValueValidator(dt.timedelta(minutes=1)),
-            MaxValueValidator(dt.timedelta(days=31)),
+            MaxValueValidator(MAX_DURATION_LIMIT),
         ],
         help_text="The longest booking this room accepts.",
     )
+    # Policies (apps.booking.services.policies checks them on every booking path).
+    approval_mode = models.CharField(
+        max_length=16, choices=APPROVAL_MODE_CHOICES, default=APPROVAL_REQUIRED
+    )
+    min_duration = models.DurationField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(dt.timedelta(minutes=1)),
+            MaxValueValidator(MAX_DURATION_LIMIT),
+        ],
+        help_text="The shortest booking this room accepts (empty: no minimum).",
+    )
+    max_days_ahead = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS_AHEAD_LIMIT)],
+        help_text="A booking starts at most this many days from now (empty: no limit).",
+    )
+    max_future_bookings_per_user = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_FUTURE_BOOKINGS_LIMIT)],
+        help_text="Bookings of this room one person may hold that have not ended (empty: only "
+        "the global BOOKING_MAX_FUTURE_PER_USER).",
+    )
+    # Whether the room has OpeningHours rows, kept by services.set_opening_hours: a booking in a
+    # room that is always open (the default) then costs no query for them.
+    has_opening_hours = models.BooleanField(default=False, editable=False)
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -69,6 +109,49 @@ class Room(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def approval_required(self) -> bool:
+        return self.approval_mode != APPROVAL_AUTOMATIC
+
+    def clean(self) -> None:
+        if self.min_duration and self.max_duration and self.min_duration > self.max_duration:
+            raise ValidationError(
+                {"min_duration": ["The minimum duration must not exceed the maximum duration."]}
+            )
+
+
+class OpeningHours(models.Model):
+    """When a room may be booked on one weekday, in the room's time zone. A room without rows is
+    always open; a room with some is closed on the weekdays it has none for. ``closes`` 00:00
+    means midnight at the end of the day."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(
+        choices=list(enumerate(WEEKDAYS)), validators=[MaxValueValidator(6)]
+    )
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+
+    class Meta:
+        verbose_name_plural = "opening hours"
+        ordering = ["room", "weekday"]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "weekday"], name="opening_hours_one_per_day"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday_range"),
+            models.CheckConstraint(
+                condition=Q(closes__gt=F("opens")) | Q(closes=MIDNIGHT),
+                name="opening_hours_closes_after_opens",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room}: {WEEKDAYS[self.weekday]} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        both = self.opens is not None and self.closes is not None
+        if both and not (self.closes > self.opens or self.closes == MIDNIGHT):
+            raise ValidationError({"closes": ["Must be after opens (00:00: midnight)."]})
 
 
 class Booking(models.Model):

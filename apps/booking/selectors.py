@@ -19,9 +19,13 @@ def active_bookings() -> QuerySet[Booking]:
     return Booking.objects.filter(status=BOOKED).select_related("room", "booking_user")
 
 
-def future_bookings_of(user: AbstractBaseUser) -> QuerySet[Booking]:
+def future_bookings_of(
+    user: AbstractBaseUser, *, now: dt.datetime | None = None
+) -> QuerySet[Booking]:
     """``user``'s active bookings that have not ended yet."""
-    return Booking.objects.filter(status=BOOKED, booking_user=user, use_end_dtm__gt=timezone.now())
+    return Booking.objects.filter(
+        status=BOOKED, booking_user=user, use_end_dtm__gt=now or timezone.now()
+    )
 
 
 def bookings_visible_to(user: AbstractBaseUser) -> QuerySet[Booking]:
@@ -70,4 +74,4 @@ def room_manager_usernames(room: Room) -> tuple[str, ...]:
 
 
 def rooms() -> QuerySet[Room]:
-    return Room.objects.prefetch_related("managers")
+    return Room.objects.prefetch_related("managers", "opening_hours")

@@ -11,7 +11,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.booking import selectors
-from apps.booking.models import Booking, Room
+from apps.booking.models import (
+    APPROVAL_AUTOMATIC,
+    APPROVAL_REQUIRED,
+    MAX_DAYS_AHEAD_LIMIT,
+    MAX_FUTURE_BOOKINGS_LIMIT,
+    Booking,
+    Room,
+)
+from apps.booking.serializers_policies import OpeningHoursSerializer, opening_hours_of
 from roombooking.datetimes import DateTimeInputField, format_iso
 
 USERNAME_MAX_LENGTH = 150
@@ -53,6 +61,11 @@ class BookingInputSerializer(serializers.Serializer):
     bookingUserId = serializers.CharField(
         required=False, max_length=USERNAME_MAX_LENGTH, help_text="Username; default: you."
     )
+    overridePolicy = serializers.BooleanField(
+        required=False,
+        help_text="Office staff only: book even if the room's policies (durations, how far "
+        "ahead, opening hours, per-room limit) refuse it; recorded in the event log.",
+    )
 
     def to_representation(self, instance) -> dict:
         """A booking as this form's initial values (the browsable API's PATCH form)."""
@@ -72,6 +85,7 @@ class BookingInputSerializer(serializers.Serializer):
             "useStartDtm": "use_start_dtm",
             "useEndDtm": "use_end_dtm",
             "bookingUserId": "booking_user",
+            "overridePolicy": "override_policy",
         }
         return {names[field]: value for field, value in self.validated_data.items()}
 
@@ -130,6 +144,26 @@ class RoomInputSerializer(serializers.Serializer):
         required=False,
         help_text="Usernames of the room's approvers.",
     )
+    approvalMode = serializers.ChoiceField(
+        choices=[APPROVAL_REQUIRED, APPROVAL_AUTOMATIC],
+        required=False,
+        help_text="AUTOMATIC: bookings are approved at once by the system.",
+    )
+    minDurationMinutes = serializers.IntegerField(
+        min_value=1, max_value=31 * 24 * 60, required=False, allow_null=True
+    )
+    maxDaysAhead = serializers.IntegerField(
+        min_value=1, max_value=MAX_DAYS_AHEAD_LIMIT, required=False, allow_null=True
+    )
+    maxFutureBookingsPerUser = serializers.IntegerField(
+        min_value=1, max_value=MAX_FUTURE_BOOKINGS_LIMIT, required=False, allow_null=True
+    )
+    openingHours = serializers.ListField(
+        child=OpeningHoursSerializer(),
+        max_length=7,
+        required=False,
+        help_text="Replaces them all; [] means always open.",
+    )
 
     def to_representation(self, instance) -> dict:
         """A room as this form's initial values (the browsable API's PATCH form)."""
@@ -138,11 +172,23 @@ class RoomInputSerializer(serializers.Serializer):
         return RoomSerializer(instance).data
 
     def service_arguments(self) -> dict:
-        names = {"isActive": "is_active", "timeZone": "time_zone"}
+        names = {
+            "isActive": "is_active",
+            "timeZone": "time_zone",
+            "approvalMode": "approval_mode",
+            "maxDaysAhead": "max_days_ahead",
+            "maxFutureBookingsPerUser": "max_future_bookings_per_user",
+        }
         arguments = {}
         for field, value in self.validated_data.items():
             if field == "maxDurationMinutes":
                 arguments["max_duration"] = dt.timedelta(minutes=value)
+            elif field == "minDurationMinutes":
+                arguments["min_duration"] = None if value is None else dt.timedelta(minutes=value)
+            elif field == "openingHours":
+                arguments["opening_hours"] = [
+                    {key: hours[key] for key in ("weekday", "opens", "closes")} for hours in value
+                ]
             else:
                 arguments[names.get(field, field)] = value
         return arguments
@@ -153,6 +199,13 @@ class RoomSerializer(serializers.ModelSerializer):
     timeZone = serializers.CharField(source="time_zone")
     maxDurationMinutes = serializers.SerializerMethodField()
     managers = serializers.SerializerMethodField()
+    approvalMode = serializers.CharField(source="approval_mode")
+    minDurationMinutes = serializers.SerializerMethodField()
+    maxDaysAhead = serializers.IntegerField(source="max_days_ahead", allow_null=True)
+    maxFutureBookingsPerUser = serializers.IntegerField(
+        source="max_future_bookings_per_user", allow_null=True
+    )
+    openingHours = serializers.SerializerMethodField()
 
     class Meta:
         model = Room
@@ -167,10 +220,22 @@ class RoomSerializer(serializers.ModelSerializer):
             "timeZone",
             "maxDurationMinutes",
             "managers",
+            "approvalMode",
+            "minDurationMinutes",
+            "maxDaysAhead",
+            "maxFutureBookingsPerUser",
+            "openingHours",
         ]
 
     def get_maxDurationMinutes(self, room: Room) -> int:
         return int(room.max_duration.total_seconds() // 60)
+
+    def get_minDurationMinutes(self, room: Room) -> int | None:
+        return None if room.min_duration is None else int(room.min_duration.total_seconds() // 60)
+
+    @extend_schema_field(OpeningHoursSerializer(many=True))
+    def get_openingHours(self, room: Room) -> list[dict]:
+        return opening_hours_of(room)
 
     def get_managers(self, room: Room) -> list[str]:
         return list(selectors.room_manager_usernames(room))

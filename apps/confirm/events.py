@@ -15,6 +15,9 @@ from django.dispatch import Signal
 
 from roombooking.events import Event
 
+# confirm_user_id of the requests the system approves (rooms with automatic approval).
+SYSTEM_USER = "system"
+
 # Confirm.status values, as in the original.
 BOOKED = "BOOKED"  # waiting for a decision
 CONFIRMED = "CONFIRMED"
@@ -56,7 +59,11 @@ class ConfirmRequested(ConfirmSnapshot):
 
 @dataclass(frozen=True, kw_only=True)
 class ConfirmCompleted(ConfirmSnapshot):
+    """Approved. ``automatic``: by the system (``confirm_user_id`` "system"), because the room
+    approves automatically; nobody was asked."""
+
     signal: ClassVar[Signal] = confirm_completed
+    automatic: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -54,6 +54,15 @@ def test_cancel_action_goes_through_the_service(staff_client, bookings, publishe
     assert [p["actor"] for p in cancelled] == ["staff", "staff"]
 
 
+# The inline's management form, as the admin page sends it.
+NO_OPENING_HOURS = {
+    "opening_hours-TOTAL_FORMS": "0",
+    "opening_hours-INITIAL_FORMS": "0",
+    "opening_hours-MIN_NUM_FORMS": "0",
+    "opening_hours-MAX_NUM_FORMS": "7",
+}
+
+
 @pytest.mark.django_db
 def test_room_admin_creates_through_the_service(staff_client, manager):
     response = staff_client.post(
@@ -68,6 +77,8 @@ def test_room_admin_creates_through_the_service(staff_client, manager):
             "time_zone": "Asia/Seoul",
             "max_duration": "04:00:00",
             "managers": [manager.pk],
+            "approval_mode": "REQUIRED",
+            **NO_OPENING_HOURS,
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -52,6 +52,11 @@ def test_everyone_signed_in_lists_and_filters_rooms(client_for, user, rooms):
         "timeZone": "Asia/Seoul",
         "maxDurationMinutes": 720,
         "managers": ["manager"],
+        "approvalMode": "REQUIRED",
+        "minDurationMinutes": None,
+        "maxDaysAhead": None,
+        "maxFutureBookingsPerUser": None,
+        "openingHours": [],
     }
 
 

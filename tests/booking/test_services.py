@@ -46,6 +46,9 @@ def test_create_publishes_a_complete_event(user, room, manager, published):
         "use_end_dtm": (start + HOUR).astimezone(dt.UTC).isoformat(),
         "status": "BOOKED",
         "booking_dtm": booking.created_at.astimezone(dt.UTC).isoformat(),
+        "approval_required": True,
+        "policy_override": False,
+        "overridden_rules": [],
     }
 
 

@@ -6,7 +6,12 @@ Every function takes keyword arguments only and does its whole job in one
 
 from apps.booking.services.approvals import record_approval_status
 from apps.booking.services.bookings import cancel_booking, change_booking, create_booking
-from apps.booking.services.rooms import create_room, deactivate_room, update_room
+from apps.booking.services.rooms import (
+    create_room,
+    deactivate_room,
+    set_opening_hours,
+    update_room,
+)
 
 __all__ = [
     "cancel_booking",
@@ -15,5 +20,6 @@ __all__ = [
     "create_room",
     "deactivate_room",
     "record_approval_status",
+    "set_opening_hours",
     "update_room",
 ]

@@ -21,7 +21,8 @@ from apps.booking.events import (
     BookingChanged,
     BookingCreated,
 )
-from apps.booking.models import Booking
+from apps.booking.models import Booking, Room
+from apps.booking.services import policies
 from apps.booking.services.slots import (
     Slot,
     active_room,
@@ -45,16 +46,29 @@ def create_booking(
     use_start_dtm: dt.datetime,
     use_end_dtm: dt.datetime,
     booking_user: str | None = None,
+    override_policy: bool = False,
+    now: dt.datetime | None = None,
 ) -> Booking:
     """Book ``room_id`` for ``booking_user`` (a username; default: the actor).
 
     Naive times are wall-clock times in the room's time zone. Only office staff may book for
-    someone else (403). Errors: 400 naming the field, 409 listing the overlapping bookings.
+    someone else or break the room's policies with ``override_policy`` (403 for others; the
+    event records the override and the rules it broke). Errors: 400 naming the field (and the
+    policy rule with its limit), 409 listing the overlapping bookings.
     """
     with transaction.atomic():
+        _check_may_override(actor, override_policy)
         user = _booking_user(actor, booking_user)
-        slot = checked_slot(room=active_room(room_id), start=use_start_dtm, end=use_end_dtm)
-        ensure_below_future_limit(user)
+        slot = checked_slot(
+            room=active_room(room_id),
+            start=use_start_dtm,
+            end=use_end_dtm,
+            override_policy=override_policy,
+            now=now,
+        )
+        overridden = slot.overridden_rules + ensure_below_future_limit(
+            user, room=slot.room, override_policy=override_policy, now=now
+        )
         ensure_free(slot, actor=actor)
         booking = Booking(
             room=slot.room,
@@ -64,7 +78,13 @@ def create_booking(
             status=BOOKED,
         )
         save_guarded(booking, slot, actor=actor)
-        bus.publish(BookingCreated(**snapshot(booking, actor=actor.get_username())))
+        bus.publish(
+            BookingCreated(
+                **snapshot(booking, actor=actor.get_username()),
+                policy_override=override_policy,
+                overridden_rules=overridden,
+            )
+        )
         return booking
 
 
@@ -76,11 +96,14 @@ def change_booking(
     use_start_dtm: dt.datetime = UNCHANGED,
     use_end_dtm: dt.datetime = UNCHANGED,
     booking_user: str = UNCHANGED,
+    override_policy: bool = False,
+    now: dt.datetime | None = None,
 ) -> Booking:
     """Move an active booking to other times or another room, or (office staff only) give it to
-    another user, with the same checks as a new booking. A change that changes nothing
-    publishes nothing."""
+    another user, with the same checks as a new booking (the room's policies included; office
+    staff may override them). A change that changes nothing publishes nothing."""
     with transaction.atomic():
+        _check_may_override(actor, override_policy)
         bus.lock_booking(booking_id)  # before any row lock: the bus's lock order (no deadlock)
         booking = get_object_or_404(
             selectors.active_bookings().select_for_update(of=("self",)), pk=booking_id
@@ -91,7 +114,6 @@ def change_booking(
             if not is_office_staff(actor):
                 raise PermissionDenied("Only office staff may give a booking to someone else.")
             booking.booking_user = active_user(booking_user, field="bookingUserId")
-            ensure_below_future_limit(booking.booking_user)
             changed.append("bookingUserId")
         room = booking.room
         if room_id is not UNCHANGED and str(room_id) != str(booking.room_id):
@@ -111,6 +133,7 @@ def change_booking(
         if not changed:
             return booking
         slot_changed = bool({"roomId", "useStartDtm", "useEndDtm"} & set(changed))
+        overridden: tuple[str, ...] = ()
         if slot_changed:
             if not room.is_active:
                 active_room(room.pk)  # a 400 naming roomId: the room is out of service
@@ -118,8 +141,23 @@ def change_booking(
             # under way may move (to a time still in the future).
             moved_start = "roomId" in changed or "useStartDtm" in changed
             slot = checked_slot(
-                room=room, start=slot.start, end=slot.end, start_may_be_past=not moved_start
+                room=room,
+                start=slot.start,
+                end=slot.end,
+                start_may_be_past=not moved_start,
+                override_policy=override_policy,
+                now=now,
             )
+            overridden = slot.overridden_rules
+        if "bookingUserId" in changed or "roomId" in changed:  # the booker's limits, again
+            overridden += ensure_below_future_limit(
+                booking.booking_user,
+                room=room,
+                exclude_id=booking.pk,
+                override_policy=override_policy,
+                now=now,
+            )
+        if slot_changed:
             ensure_free(slot, actor=actor, exclude_id=booking.pk)
         booking.room, booking.use_start_dtm, booking.use_end_dtm = room, slot.start, slot.end
         save_guarded(booking, slot, actor=actor)
@@ -127,6 +165,8 @@ def change_booking(
         bus.publish(
             BookingChanged(
                 **snapshot(booking, actor=actor.get_username()),
+                policy_override=override_policy,
+                overridden_rules=overridden,
                 previous_room_id=old_room.pk,
                 previous_start_dtm=_utc(old_start),
                 previous_end_dtm=_utc(old_end),
@@ -173,18 +213,31 @@ def cancel_booking(
         return booking
 
 
-def ensure_below_future_limit(user) -> None:
-    """400 when ``user`` already holds BOOKING_MAX_FUTURE_PER_USER bookings that have not ended.
+def ensure_below_future_limit(
+    user,
+    *,
+    room: Room | None = None,
+    exclude_id: int | None = None,
+    override_policy: bool = False,
+    now: dt.datetime | None = None,
+) -> tuple[str, ...]:
+    """400 when ``user`` already holds BOOKING_MAX_FUTURE_PER_USER bookings that have not ended,
+    or (a room policy, which office staff may override: the overridden rule names are returned)
+    ``room.max_future_bookings_per_user`` bookings of ``room``. ``exclude_id``: the booking
+    being changed, which does not count against itself.
 
     The user's row is locked first, so two concurrent bookings for one person are counted one
-    after the other and cannot both slip under the limit. FOR NO KEY UPDATE, not FOR UPDATE: rows
+    after the other and cannot both slip under a limit. FOR NO KEY UPDATE, not FOR UPDATE: rows
     that merely reference the user (a notification, another booking) take KEY SHARE locks, which
     FOR UPDATE would block, and a transaction waiting on ours in the exclusion check could then
     wait for us in turn (a deadlock the scale-out drill found).
     """
     get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
     limit = settings.BOOKING_MAX_FUTURE_PER_USER
-    held = selectors.future_bookings_of(user).count()
+    held_bookings = selectors.future_bookings_of(user, now=now)
+    if exclude_id is not None:
+        held_bookings = held_bookings.exclude(pk=exclude_id)
+    held = held_bookings.count()
     if held >= limit:
         raise ValidationError(
             {
@@ -194,12 +247,21 @@ def ensure_below_future_limit(user) -> None:
                 ]
             }
         )
+    if room is None or room.max_future_bookings_per_user is None:
+        return ()  # the default: no per-room limit, no query
+    violation = policies.per_room_limit_violation(
+        room=room,
+        username=user.get_username(),
+        held=held_bookings.filter(room=room).count(),
+    )
+    return policies.enforce([violation] if violation else [], override=override_policy)
 
 
 def snapshot(booking: Booking, *, actor: str) -> dict[str, Any]:
     """The fields every booking event carries (see apps.booking.events.BookingSnapshot)."""
     room = booking.room
     return {
+        "approval_required": room.approval_required,
         "actor": actor,
         "booking_id": booking.pk,
         "room_id": room.pk,
@@ -213,6 +275,11 @@ def snapshot(booking: Booking, *, actor: str) -> dict[str, Any]:
         "status": booking.status,
         "booking_dtm": _utc(booking.created_at),
     }
+
+
+def _check_may_override(actor, override_policy: bool) -> None:
+    if override_policy and not is_office_staff(actor):
+        raise PermissionDenied("Only office staff may override a room's policies (overridePolicy).")
 
 
 def _booking_user(actor, username: str | None):

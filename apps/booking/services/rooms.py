@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 
-from apps.booking.models import Room
+from apps.booking.models import WEEKDAYS, OpeningHours, Room
 from apps.booking.services.users import active_users
 from apps.booking.validators import normalize_tag
 
+# The room's booking rules (see apps.booking.services.policies and docs/policies.md).
+POLICY_FIELDS = ("approval_mode", "min_duration", "max_days_ahead", "max_future_bookings_per_user")
 # Model field -> API field, so that errors name what the client sent.
-API_NAMES = {"time_zone": "timeZone", "max_duration": "maxDuration", "is_active": "isActive"}
+API_NAMES = {
+    "time_zone": "timeZone",
+    "max_duration": "maxDuration",
+    "is_active": "isActive",
+    "approval_mode": "approvalMode",
+    "min_duration": "minDurationMinutes",
+    "max_days_ahead": "maxDaysAhead",
+    "max_future_bookings_per_user": "maxFutureBookingsPerUser",
+}
 EDITABLE = (
     "name",
     "capacity",
@@ -25,6 +35,7 @@ EDITABLE = (
     "is_active",
     "time_zone",
     "max_duration",
+    *POLICY_FIELDS,
 )
 
 
@@ -40,9 +51,15 @@ def create_room(
     max_duration: dt.timedelta | None = None,
     managers: Iterable[str] = (),
     room_id: int | None = None,
+    opening_hours: Iterable[Mapping[str, Any]] | None = None,
+    **policies: Any,
 ) -> Room:
     """``managers`` are usernames; an unknown one is a 400 naming it. ``room_id`` chooses the id
-    (demo data and imports only)."""
+    (demo data and imports only). ``policies``: any of ``POLICY_FIELDS``; ``opening_hours``: see
+    ``set_opening_hours``."""
+    unknown = set(policies) - set(POLICY_FIELDS)
+    if unknown:
+        raise TypeError(f"create_room() got unexpected {', '.join(sorted(unknown))}")
     with transaction.atomic():
         room = Room(
             id=room_id,
@@ -52,6 +69,7 @@ def create_room(
             description=description,
             equipment=[normalize_tag(tag) if isinstance(tag, str) else tag for tag in equipment],
             is_active=is_active,
+            **policies,
         )
         if time_zone is not None:
             room.time_zone = time_zone
@@ -61,14 +79,23 @@ def create_room(
         _full_clean(room)
         room.save()
         room.managers.set(manager_users)
+        if opening_hours is not None:
+            _replace_opening_hours(room, opening_hours)
         return room
 
 
-def update_room(*, room_id: int, managers: Iterable[str] | None = None, **changes: Any) -> Room:
-    """Change the given fields (see ``EDITABLE``) and, when given, replace the managers.
+def update_room(
+    *,
+    room_id: int,
+    managers: Iterable[str] | None = None,
+    opening_hours: Iterable[Mapping[str, Any]] | None = None,
+    **changes: Any,
+) -> Room:
+    """Change the given fields (see ``EDITABLE``) and, when given, replace the managers and the
+    opening hours.
 
-    Existing bookings keep their times and their room; a new maximum duration applies to new
-    bookings and changes only.
+    Existing bookings keep their times and their room; new policies (durations, opening hours,
+    limits, approval mode) apply to new bookings and changes only.
     """
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -86,6 +113,18 @@ def update_room(*, room_id: int, managers: Iterable[str] | None = None, **change
         room.save()
         if manager_users is not None:
             room.managers.set(manager_users)
+        if opening_hours is not None:
+            _replace_opening_hours(room, opening_hours)
+        return room
+
+
+def set_opening_hours(*, room_id: int, opening_hours: Iterable[Mapping[str, Any]]) -> Room:
+    """Replace the room's opening hours: ``[{"weekday": 0, "opens": time, "closes": time}]``
+    (weekday 0 is Monday; ``closes`` 00:00 is midnight). An empty list: always open. At most
+    one interval per weekday; a weekday without one is closed. 400s name ``openingHours``."""
+    with transaction.atomic():
+        room = get_object_or_404(Room.objects.select_for_update(), pk=room_id)
+        _replace_opening_hours(room, opening_hours)
         return room
 
 
@@ -93,6 +132,36 @@ def deactivate_room(*, room_id: int) -> Room:
     """Take a room out of service: it takes no new bookings; existing ones stay (office staff
     may cancel them). ``update_room(is_active=True)`` brings it back."""
     return update_room(room_id=room_id, is_active=False)
+
+
+def _replace_opening_hours(room: Room, opening_hours: Iterable[Mapping[str, Any]]) -> None:
+    rows = [
+        OpeningHours(
+            room=room, weekday=hours["weekday"], opens=hours["opens"], closes=hours["closes"]
+        )
+        for hours in opening_hours
+    ]
+    errors = []
+    for row in rows:
+        try:
+            row.full_clean(exclude=["room"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+            day = WEEKDAYS[row.weekday] if row.weekday in range(7) else f"weekday {row.weekday}"
+            errors.append(f"{day}: {problems}")
+    weekdays = [row.weekday for row in rows]
+    errors += [
+        f"{WEEKDAYS[day]} appears more than once; one interval per weekday."
+        for day in sorted(set(weekdays))
+        if isinstance(day, int) and 0 <= day <= 6 and weekdays.count(day) > 1
+    ]
+    if errors:
+        raise ValidationError({"openingHours": errors})
+    OpeningHours.objects.filter(room=room).delete()
+    OpeningHours.objects.bulk_create(rows)
+    if room.has_opening_hours != bool(rows):
+        room.has_opening_hours = bool(rows)
+        room.save(update_fields=["has_opening_hours"])
 
 
 def _full_clean(room: Room) -> None:

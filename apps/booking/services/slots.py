@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.booking import selectors
 from apps.booking.models import NO_OVERLAP_CONSTRAINT, Booking, Room
+from apps.booking.services import policies
 from roombooking.datetimes import DateTimeInputError, format_iso, make_aware
 from roombooking.errors import Conflict
 from roombooking.roles import is_office_staff, manages
@@ -24,6 +25,7 @@ class Slot:
     room: Room
     start: dt.datetime
     end: dt.datetime
+    overridden_rules: tuple[str, ...] = ()  # room policies office staff chose to break
 
 
 def active_room(room_id: object) -> Room:
@@ -50,8 +52,14 @@ def checked_slot(
     start: dt.datetime,
     end: dt.datetime,
     start_may_be_past: bool = False,
+    override_policy: bool = False,
+    now: dt.datetime | None = None,
 ) -> Slot:
-    """Local (naive) times are read in the room's time zone; every problem found is reported."""
+    """Local (naive) times are read in the room's time zone; every problem found is reported.
+
+    The room's policies (apps.booking.services.policies) are checked here, the one place every
+    booking path goes through; ``override_policy`` (office staff) lets them pass and records
+    their names in ``Slot.overridden_rules``. A start in the past is never overridable."""
     errors: dict[str, list[str]] = {}
     times = {}
     for field, value in (("useStartDtm", start), ("useEndDtm", end)):
@@ -62,21 +70,23 @@ def checked_slot(
     if errors:
         raise ValidationError(errors)
     start, end = times["useStartDtm"], times["useEndDtm"]
-    now = timezone.now()
+    now = now or timezone.now()
+    violations = []
     if end <= start:
         errors["useEndDtm"] = ["The end must be after the start (useStartDtm)."]
-    elif end - start > room.max_duration:
-        errors["useEndDtm"] = [
-            f"The booking lasts {_duration(end - start)}; {room.name} takes bookings of at most "
-            f"{_duration(room.max_duration)}."
-        ]
+    else:
+        violations = policies.slot_violations(room=room, start=start, end=end, now=now)
     if start < now and not start_may_be_past:
         errors["useStartDtm"] = [f"The start {format_iso(start, zone=room.zone)} is in the past."]
     elif end <= now:
         errors.setdefault("useEndDtm", [f"The end {format_iso(end, zone=room.zone)} is past."])
     if errors:
+        if not override_policy:  # report the policies' problems too, after the others
+            for field, messages in policies.as_errors(violations).items():
+                errors.setdefault(field, []).extend(messages)
         raise ValidationError(errors)
-    return Slot(room=room, start=start, end=end)
+    overridden = policies.enforce(violations, override=override_policy)
+    return Slot(room=room, start=start, end=end, overridden_rules=overridden)
 
 
 def ensure_free(slot: Slot, *, actor, exclude_id: int | None = None) -> None:
@@ -169,9 +179,3 @@ def conflict(room: Room, overlapping: list[Booking], *, actor) -> Conflict:
     return Conflict(
         f"{room.name} is already booked at that time.", code="slot_taken", conflicts=entries
     )
-
-
-def _duration(delta: dt.timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

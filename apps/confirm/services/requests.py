@@ -9,15 +9,24 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.booking.events import BookingCancelled, BookingChanged, BookingCreated, BookingSnapshot
-from apps.confirm.events import BOOKED, CONFIRMED, ConfirmRequested
+from apps.confirm.events import (
+    BOOKED,
+    CONFIRMED,
+    SYSTEM_USER,
+    ConfirmCompleted,
+    ConfirmRequested,
+)
 from apps.confirm.models import Confirm, ConfirmApprover
 from roombooking import bus
 
 
 def request_confirm(*, booking: BookingCreated, seq: int) -> Confirm | None:
-    """Create the BOOKED request for a new booking and tell the managers (ConfirmRequested).
+    """Create the BOOKED request for a new booking and tell the managers (ConfirmRequested); in
+    a room that approves automatically (``approval_required`` false), create it approved by the
+    system instead (ConfirmCompleted: the booker hears of it, no manager is asked).
 
     Idempotent: a replayed BookingCreated finds the request (unique ``booking_id``) and changes
     nothing; a booking already cancelled later in the log gets no request.
@@ -33,9 +42,14 @@ def request_confirm(*, booking: BookingCreated, seq: int) -> Confirm | None:
             booking_seq=seq,
             **_copied_from(booking),
         )
+        if not booking.approval_required:
+            _approve_by_system(confirm)
         confirm.save()
         _store_approvers(confirm, new=True)
-        bus.publish(ConfirmRequested(**snapshot(confirm), actor=booking.actor))
+        if confirm.status == CONFIRMED:
+            bus.publish(ConfirmCompleted(**snapshot(confirm), actor=SYSTEM_USER, automatic=True))
+        else:
+            bus.publish(ConfirmRequested(**snapshot(confirm), actor=booking.actor))
         return confirm
 
 
@@ -43,7 +57,9 @@ def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
     """Refresh the request's copy of the booking; an approved booking whose room or times moved
     goes back to BOOKED for a new decision (ConfirmRequested with ``reopened``). A pending request
     whose room moved (other managers) is announced again the same way, so that the new room's
-    managers hear that it waits for them."""
+    managers hear that it waits for them. In a room that approves automatically
+    (``approval_required`` false) an approval stands and a pending request whose slot moved is
+    approved by the system (ConfirmCompleted, ``automatic``)."""
     with transaction.atomic(savepoint=False):
         confirm = Confirm.objects.select_for_update().filter(booking_id=booking.booking_id).first()
         if confirm is None or seq <= confirm.booking_seq:
@@ -52,17 +68,28 @@ def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
         for field, value in _copied_from(booking).items():
             setattr(confirm, field, value)
         confirm.booking_seq = seq
-        reopened = booking.slot_changed and confirm.status == CONFIRMED
+        # A room that approves automatically keeps the approval of a booking moved into it.
+        reopened = (
+            booking.slot_changed and booking.approval_required and confirm.status == CONFIRMED
+        )
         if reopened:
             confirm.status = BOOKED
             confirm.confirm_user_id = None
             confirm.confirm_dtm = None
             confirm.reason = ""
+        # Moved into (or within) a room that approves automatically: nobody needs to decide.
+        approved_by_system = (
+            booking.slot_changed and not booking.approval_required and confirm.status == BOOKED
+        )
+        if approved_by_system:
+            _approve_by_system(confirm)
         confirm.save()
         new_approvers = confirm.approvers != approvers_before
         if new_approvers:
             _store_approvers(confirm)
-        if reopened or (new_approvers and confirm.status == BOOKED):
+        if approved_by_system:
+            bus.publish(ConfirmCompleted(**snapshot(confirm), actor=SYSTEM_USER, automatic=True))
+        elif reopened or (new_approvers and confirm.status == BOOKED):
             bus.publish(ConfirmRequested(**snapshot(confirm), actor=booking.actor, reopened=True))
         return confirm
 
@@ -73,6 +100,13 @@ def delete_confirm(*, booking: BookingCancelled, seq: int) -> bool:
     with transaction.atomic(savepoint=False):
         deleted, _ = Confirm.objects.filter(booking_id=booking.booking_id).delete()
         return deleted > 0
+
+
+def _approve_by_system(confirm: Confirm) -> None:
+    confirm.status = CONFIRMED
+    confirm.confirm_user_id = SYSTEM_USER
+    confirm.confirm_dtm = timezone.now()
+    confirm.reason = "Approved automatically: the room does not require approval."
 
 
 def _store_approvers(confirm: Confirm, *, new: bool = False) -> None:

@@ -1,0 +1,169 @@
+"""Room policies: the rules a room sets for its bookings (see docs/policies.md).
+
+The slot services (``checked_slot``, ``ensure_below_future_limit``) call these on every booking
+path (new bookings, changes, and so series occurrences and waitlist acceptances), collect the
+violations and either refuse them all in one 400 or, when office staff override, record the
+names of the broken rules in the booking's event. Each message names the rule and its limit.
+Overlap, a start in the past and the global BOOKING_MAX_FUTURE_PER_USER are not policies: no
+flag overrides them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from apps.booking.models import MIDNIGHT, WEEKDAYS, OpeningHours, Room
+from roombooking.datetimes import format_iso
+
+MIN_DURATION = "min_duration"
+MAX_DURATION = "max_duration"
+MAX_DAYS_AHEAD = "max_days_ahead"
+OPENING_HOURS = "opening_hours"
+MAX_FUTURE_BOOKINGS_PER_USER = "max_future_bookings_per_user"
+RULES = (MIN_DURATION, MAX_DURATION, MAX_DAYS_AHEAD, OPENING_HOURS, MAX_FUTURE_BOOKINGS_PER_USER)
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str  # one of RULES
+    field: str  # the API field the error is reported on
+    message: str
+
+
+def slot_violations(
+    *, room: Room, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> list[Violation]:
+    """The rules of ``room`` that the interval [start, end) breaks (``end`` after ``start``).
+    No query unless the room has opening hours."""
+    found = []
+    length = end - start
+    if room.min_duration and length < room.min_duration:
+        found.append(
+            Violation(
+                MIN_DURATION,
+                "useEndDtm",
+                f"Bookings of {room.name} last at least {duration(room.min_duration)} "
+                f"({MIN_DURATION}); this one lasts {duration(length)}.",
+            )
+        )
+    if length > room.max_duration:  # the message predates the policies: kept as it was
+        found.append(
+            Violation(
+                MAX_DURATION,
+                "useEndDtm",
+                f"The booking lasts {duration(length)}; {room.name} takes bookings of at most "
+                f"{duration(room.max_duration)}.",
+            )
+        )
+    if room.max_days_ahead is not None:
+        latest = now + dt.timedelta(days=room.max_days_ahead)
+        if start > latest:
+            found.append(
+                Violation(
+                    MAX_DAYS_AHEAD,
+                    "useStartDtm",
+                    f"{room.name} takes bookings at most {room.max_days_ahead} days ahead "
+                    f"({MAX_DAYS_AHEAD}): the start may be {format_iso(latest, zone=room.zone)} "
+                    "at the latest.",
+                )
+            )
+    if room.has_opening_hours:
+        found += _opening_hours_violations(room, start, end, list(room.opening_hours.all()))
+    return found
+
+
+def per_room_limit_violation(*, room: Room, username: str, held: int) -> Violation | None:
+    """``held``: the person's bookings of ``room`` that have not ended (this one excluded)."""
+    limit = room.max_future_bookings_per_user
+    if limit is None or held < limit:
+        return None
+    return Violation(
+        MAX_FUTURE_BOOKINGS_PER_USER,
+        "bookingUserId",
+        f"{username} already holds {held} upcoming bookings of {room.name}; the limit is "
+        f"{limit} ({MAX_FUTURE_BOOKINGS_PER_USER}).",
+    )
+
+
+def enforce(violations: Iterable[Violation], *, override: bool) -> tuple[str, ...]:
+    """Refuse the violations in one 400 (every field and message), or, when ``override``,
+    return the names of the overridden rules for the event."""
+    violations = list(violations)
+    if not violations:
+        return ()
+    if override:
+        return tuple(dict.fromkeys(v.rule for v in violations))
+    raise ValidationError(as_errors(violations))
+
+
+def as_errors(violations: Iterable[Violation]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for violation in violations:
+        errors.setdefault(violation.field, []).append(violation.message)
+    return errors
+
+
+def describe_hours(hours: Iterable[OpeningHours]) -> str:
+    """``Mon 08:00-18:00, Tue 08:00-18:00``: what the messages quote as the limit."""
+    return ", ".join(
+        f"{WEEKDAYS[h.weekday][:3]} {h.opens:%H:%M}-{_closing(h.closes)}"
+        for h in sorted(hours, key=lambda h: h.weekday)
+    )
+
+
+def _opening_hours_violations(
+    room: Room, start: dt.datetime, end: dt.datetime, hours: list[OpeningHours]
+) -> list[Violation]:
+    """The booking must fit in the opening interval of its start's day, in wall-clock time of
+    the room's zone (naive comparisons: a zone's offset change does not move opening hours)."""
+    local_start = start.astimezone(room.zone).replace(tzinfo=None)
+    local_end = end.astimezone(room.zone).replace(tzinfo=None)
+    day = local_start.date()
+    weekday = WEEKDAYS[day.weekday()]
+    limit = f"{OPENING_HOURS}: {describe_hours(hours)}"
+    today = next((h for h in hours if h.weekday == day.weekday()), None)
+    if today is None:
+        return [
+            Violation(
+                OPENING_HOURS, "useStartDtm", f"{room.name} is closed on {weekday}s ({limit})."
+            )
+        ]
+    opens = dt.datetime.combine(day, today.opens)
+    closes = dt.datetime.combine(day, today.closes)
+    if today.closes == MIDNIGHT:
+        closes += dt.timedelta(days=1)
+    found = []
+    if local_start < opens:
+        found.append(
+            Violation(
+                OPENING_HOURS,
+                "useStartDtm",
+                f"{room.name} opens at {today.opens:%H:%M} on {weekday}s ({limit}); "
+                f"the start is {local_start:%H:%M}.",
+            )
+        )
+    if local_end > closes:
+        shown = f"{local_end:%H:%M}" if local_end.date() == day else f"{local_end:%Y-%m-%d %H:%M}"
+        found.append(
+            Violation(
+                OPENING_HOURS,
+                "useEndDtm",
+                f"{room.name} closes at {_closing(today.closes)} on {weekday}s ({limit}); "
+                f"the end is {shown}.",
+            )
+        )
+    return found
+
+
+def _closing(closes: dt.time) -> str:
+    return "24:00" if closes == MIDNIGHT else f"{closes:%H:%M}"
+
+
+def duration(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
