@@ -226,6 +226,20 @@ NOTIFICATION_SMTP_BREAKER_FAIL_MAX = config.integer(
 )
 NOTIFICATION_SMTP_BREAKER_RESET = config.integer("NOTIFICATION_SMTP_BREAKER_RESET", 30, minimum=1)
 
+# --- Calendars (roombooking/ical.py, apps/notification, apps/bookinglist; docs/calendars.md) -----
+# The domain part of every booking's iCalendar UID (booking-<id>@<domain>). Set it once: changing it
+# makes calendar clients see new events. Default: the first named host of DJANGO_ALLOWED_HOSTS.
+CALENDAR_DOMAIN = config.text("ROOMBOOKING_CALENDAR_DOMAIN", "") or next(
+    (h for h in ALLOWED_HOSTS if h and h[0] not in ".*[" and not h[0].isdigit()), "localhost"
+)
+# The window of a subscription feed, in days before and after today.
+CALENDAR_FEED_PAST_DAYS = config.integer("CALENDAR_FEED_PAST_DAYS", 30, minimum=0)
+CALENDAR_FEED_FUTURE_DAYS = config.integer("CALENDAR_FEED_FUTURE_DAYS", 365, minimum=1)
+# At most this many events in one feed (the earliest of the window first).
+CALENDAR_FEED_MAX_EVENTS = config.integer("CALENDAR_FEED_MAX_EVENTS", 2000, minimum=1)
+# Feed requests per client address; "" switches the limit off. Calendar clients poll hourly or so.
+CALENDAR_FEED_THROTTLE = config.text("CALENDAR_FEED_THROTTLE", "60/min")
+
 # --- Booking limits -------------------------------------------------------------------------------
 # Bookings one person may hold that have not ended yet (office staff booking for them included).
 BOOKING_MAX_FUTURE_PER_USER = config.integer("BOOKING_MAX_FUTURE_PER_USER", 100, minimum=1)

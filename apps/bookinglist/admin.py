@@ -1,6 +1,7 @@
 """A read-only "Booking list" page in the admin for office staff (every row) and room managers
 (their rooms' rows and their own), with the API's filters. Nothing can be added, changed or
-deleted here: the table is written only by events (and the rebuild command)."""
+deleted here: the table is written only by events (and the rebuild command). Also the calendar
+subscription tokens, for office staff."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.http import HttpRequest
 
-from apps.bookinglist import selectors
-from apps.bookinglist.models import BookingListRow
+from apps.bookinglist import calendar_tokens, selectors
+from apps.bookinglist.models import BookingListRow, CalendarToken
+from roombooking.roles import is_office_staff
 
 
 class InputFilter(admin.SimpleListFilter):
@@ -118,3 +120,44 @@ class BookingListRowAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(CalendarToken)
+class CalendarTokenAdmin(admin.ModelAdmin):
+    """Office staff see who subscribes to which calendar, and reset or revoke (delete) a token
+    whose URL leaked. Tokens are made by their owners through the API (``/calendarTokens``); the
+    secret itself is not shown here."""
+
+    list_display = ["id", "owner", "kind", "room_id", "token_start", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["owner__username", "=room_id"]
+    list_select_related = ["owner"]
+    fields = ["owner", "kind", "room_id", "token_start", "created_at"]
+    readonly_fields = fields
+    actions = ["reset_tokens"]
+
+    @admin.display(description="token")
+    def token_start(self, obj: CalendarToken) -> str:
+        return f"{obj.token[:4]}…"  # enough to match a leaked URL, not enough to use it
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_office_staff(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_office_staff(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # owners make their tokens through the API
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_office_staff(request.user)  # the reset action; every field is read-only
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_office_staff(request.user)  # revoking a token
+
+    @admin.action(description="Reset (the old feed URLs stop working)", permissions=["change"])
+    def reset_tokens(self, request, queryset) -> None:
+        count = calendar_tokens.reset_calendar_tokens(
+            token_ids=list(queryset.values_list("id", flat=True))
+        )
+        self.message_user(request, f"{count} calendar token(s) reset.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from apps.booking import events as booking_events
 from apps.confirm import events as confirm_events
@@ -80,3 +82,49 @@ class BookingListManager(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} manages booking {self.row_id}"
+
+
+class CalendarToken(models.Model):
+    """The secret in a calendar subscription URL (``/calendars/<token>.ics``): a person's own
+    bookings (``personal``) or one room's (``room``, for its managers and office staff).
+
+    Calendar clients cannot sign in, so the token is the only credential of the feed: 256 bits
+    from ``secrets.token_urlsafe``, looked up by its unique index. Resetting it replaces the value,
+    so the old URL answers 404 from that moment.
+    """
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal"
+        ROOM = "room"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    room_id = models.BigIntegerField(null=True, blank=True)
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, help_text="issued or last reset")
+
+    class Meta:
+        ordering = ["owner_id", "kind", "room_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(kind="personal"),
+                name="calendar_token_one_personal",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "room_id"],
+                condition=models.Q(kind="room"),
+                name="calendar_token_one_per_room",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="personal", room_id__isnull=True)
+                | models.Q(kind="room", room_id__isnull=False),
+                name="calendar_token_room_iff_room_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = "personal" if self.kind == self.Kind.PERSONAL else f"room {self.room_id}"
+        return f"{self.owner_id}: {what} calendar"

@@ -10,7 +10,7 @@ from apps.notification.models import Notification
 class NotificationAdmin(admin.ModelAdmin):
     list_display = [
         "id", "recipient_username", "event_type", "contents", "status", "attempts",
-        "created_at", "send_dtm",
+        "created_at", "send_dtm", "ical_method",
     ]  # fmt: skip
     list_filter = ["status", "event_type", "created_at"]
     search_fields = ["recipient_username", "recipient_email", "contents", "=booking_id"]

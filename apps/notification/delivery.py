@@ -19,6 +19,7 @@ import random
 import socket
 import uuid
 from dataclasses import dataclass
+from email.mime.text import MIMEText
 
 import pybreaker
 from django.conf import settings
@@ -163,11 +164,23 @@ def _fail(mine, error: str) -> None:
 
 def _send(row: Notification) -> None:
     with get_connection(fail_silently=False) as connection:
-        EmailMessage(
+        message = EmailMessage(
             subject=row.subject,
             body=row.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[row.recipient_email],
             headers={"X-Notification-Id": str(row.pk)},
             connection=connection,
-        ).send()
+        )
+        if row.ical:
+            message.attach(calendar_part(row.ical, row.ical_method))
+        message.send()
+
+
+def calendar_part(text: str, method: str) -> MIMEText:
+    """The invite as ``invite.ics``: ``text/calendar; method=REQUEST`` (or CANCEL), which mail
+    clients offer to add to (or remove from) the calendar."""
+    part = MIMEText(text, "calendar", "utf-8")
+    part.set_param("method", method, requote=False)  # method=REQUEST, as Outlook writes it
+    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+    return part

@@ -45,6 +45,14 @@ class Notification(models.Model):
     retry_at = models.DateTimeField(null=True, blank=True)
     # When the re-enqueue sweep last handed the row to the broker (limits duplicate messages).
     requeued_at = models.DateTimeField(null=True, blank=True)
+    # The calendar invite attached to the email (apps/notification/invites.py): empty for emails
+    # that are not about a booking. The status, fingerprint and sequence are the booking's calendar
+    # state after this event, which the booking's next event compares with (SEQUENCE).
+    ical = models.TextField(blank=True, default="", help_text="iCalendar attachment (invite.ics)")
+    ical_method = models.CharField(max_length=8, blank=True, default="")  # REQUEST | CANCEL
+    ical_sequence = models.PositiveIntegerField(null=True, blank=True)
+    ical_status = models.CharField(max_length=16, blank=True, default="")
+    ical_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
@@ -58,7 +66,8 @@ class Notification(models.Model):
             models.Index(fields=["status", "created_at"], name="notification_backlog"),
             models.Index(fields=["recipient_username", "-id"], name="notification_by_recipient"),
             models.Index(fields=["event_type", "-id"], name="notification_by_type"),
-            models.Index(fields=["booking_id"], name="notification_by_booking"),
+            # A booking's rows, latest event first (the previous calendar state of a booking).
+            models.Index(fields=["booking_id", "-event_seq"], name="notification_booking_seq"),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,10 @@ class NotificationSerializer(serializers.ModelSerializer):
     bookingId = serializers.IntegerField(source="booking_id", read_only=True)
     lastError = serializers.CharField(source="last_error", read_only=True)
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    # The attached invite (docs/calendars.md): REQUEST or CANCEL and its SEQUENCE; "" and null
+    # for an email that is not about a booking.
+    calendarMethod = serializers.CharField(source="ical_method", read_only=True)
+    calendarSequence = serializers.IntegerField(source="ical_sequence", read_only=True)
 
     class Meta:
         model = Notification
@@ -27,5 +31,7 @@ class NotificationSerializer(serializers.ModelSerializer):
             "attempts",
             "lastError",
             "createdAt",
+            "calendarMethod",
+            "calendarSequence",
         ]
         read_only_fields = fields

@@ -7,25 +7,29 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
-from apps.notification import handoff
-from apps.notification.messages import messages_for
+from apps.notification import handoff, invites
+from apps.notification.messages import Message, messages_for
 from apps.notification.models import Notification, SmtpBreakerState
-from apps.notification.recipients import recipients_for
+from apps.notification.recipients import Recipient, recipients_for
 from roombooking.events import Event
 
 logger = logging.getLogger(__name__)
 
 
-def notify_for_event(*, event: Event, seq: int) -> list[Notification]:
+def notify_for_event(
+    *, event: Event, seq: int, now: dt.datetime | None = None
+) -> list[Notification]:
     """Write the outbox rows ``event`` causes (in the caller's transaction) and hand them to the
     broker after commit. Idempotent: a replayed event (same ``seq``) adds no row.
 
-    One query finds the rows this event already has (a replay), one inserts the rest; no
-    savepoint, since a failure here must fail the caller's whole change anyway.
+    One query finds the rows this event already has (a replay), one inserts the rest; an event
+    about a booking reads the booking's previous calendar state too (one indexed query), for the
+    invite's SEQUENCE. No savepoint, since a failure here must fail the caller's whole change.
     """
+    now = now or timezone.now()
     with transaction.atomic(savepoint=False):
         wanted = [
             (message, recipient)
@@ -34,9 +38,7 @@ def notify_for_event(*, event: Event, seq: int) -> list[Notification]:
         ]
         if not wanted:
             return []
-        existing = set(
-            Notification.objects.filter(event_seq=seq).values_list("recipient_username", flat=True)
-        )
+        existing, calendar = _already_written(event, seq)
         rows, seen = [], set(existing)
         for message, recipient in wanted:
             if recipient.username in seen:  # one row per event and recipient
@@ -54,11 +56,69 @@ def notify_for_event(*, event: Event, seq: int) -> list[Notification]:
                     subject=message.subject,
                     body=message.body,
                     **_undeliverable(recipient.email),
+                    **_invite_fields(event, message, recipient, calendar, now),
                 )
             )
         created = Notification.objects.bulk_create(rows)
         _hand_off_after_commit([n.pk for n in created if n.status == Notification.Status.PENDING])
     return created
+
+
+def _already_written(event: Event, seq: int) -> tuple[set[str], invites.CalendarState | None]:
+    """The recipients this event already has rows for (a replay), and the booking's calendar
+    state after it (None: its emails get no invite).
+
+    For an event about a booking both come from one query: this event's rows and those of the
+    booking's latest earlier event with an invite, whose state the SEQUENCE builds on.
+    """
+    if not invites.has_calendar(event):
+        mine = Notification.objects.filter(event_seq=seq)
+        return set(mine.values_list("recipient_username", flat=True)), None
+    earlier = (
+        Notification.objects.filter(booking_id=event.booking_id, event_seq__lt=seq)
+        .exclude(ical_status="")
+        .order_by("-event_seq")
+        .values("event_seq")[:1]
+    )
+    rows = list(
+        Notification.objects.filter(booking_id=event.booking_id)
+        .filter(Q(event_seq=seq) | Q(event_seq=Subquery(earlier)))
+        .order_by("-event_seq")
+        .values_list(
+            "event_seq", "recipient_username", "ical_status", "ical_fingerprint", "ical_sequence"
+        )
+    )
+    existing = {username for event_seq, username, *_ in rows if event_seq == seq}
+    previous = next(
+        (invites.PreviousInvite(s, status, fp, n) for s, _, status, fp, n in rows if status), None
+    )
+    return existing, invites.next_state(event, seq=seq, previous=previous)
+
+
+def _invite_fields(
+    event: Event,
+    message: Message,
+    recipient: Recipient,
+    calendar: invites.CalendarState | None,
+    now: dt.datetime,
+) -> dict:
+    if calendar is None:
+        return {}
+    method, text = invites.invite(
+        event,
+        message=message,
+        recipient_username=recipient.username,
+        recipient_email=recipient.email,
+        state=calendar,
+        now=now,
+    )
+    return {
+        "ical": text,
+        "ical_method": method,
+        "ical_sequence": calendar.sequence,
+        "ical_status": calendar.status,
+        "ical_fingerprint": calendar.fingerprint,
+    }
 
 
 def _undeliverable(email: str) -> dict:

@@ -27,7 +27,10 @@ def row(username: str, **fields) -> Notification:
 
 def test_the_original_fields_in_camel_case(client_for, user):
     sent_at = timezone.now()
-    mine = row("alice", recipient=user, status="SENT", send_dtm=sent_at, attempts=1)
+    mine = row(
+        "alice", recipient=user, status="SENT", send_dtm=sent_at, attempts=1,
+        ical_method="REQUEST", ical_sequence=2,
+    )  # fmt: skip
     body = client_for(user).get(f"/notifications/{mine.pk}").json()
     assert body == {
         "id": mine.pk,
@@ -41,6 +44,8 @@ def test_the_original_fields_in_camel_case(client_for, user):
         "attempts": 1,
         "lastError": "",
         "createdAt": timezone.localtime(mine.created_at).isoformat(),
+        "calendarMethod": "REQUEST",
+        "calendarSequence": 2,
     }
 
 

@@ -55,7 +55,9 @@ def test_healthy_path_each_email_arrives_once_with_the_original_texts(
     message = smtp_server.messages[0]
     assert message["To"] == "alice@example.com"
     assert message["Subject"] == "Reservation complete: Orion, 2030-09-02 13:30"
-    body = message.get_payload(decode=True).decode()
+    [text, invite] = [p for p in message.walk() if not p.is_multipart()]  # body + invite.ics
+    body = text.get_payload(decode=True).decode()
+    assert invite.get_content_type() == "text/calendar" and invite.get_filename() == "invite.ics"
     assert "conference room[556677] reservation is complete" in body
     assert "2030-09-02 13:30-14:30 (Asia/Seoul)" in body
 

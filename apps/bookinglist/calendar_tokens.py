@@ -1,0 +1,74 @@
+"""Write operations on calendar subscription tokens (one function per user action)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from apps.bookinglist import calendar_feeds
+from apps.bookinglist.models import CalendarToken
+
+
+def new_token_value() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits, 43 URL-safe characters
+
+
+def issue_calendar_token(
+    *, owner, kind: str, room_id: int | None = None
+) -> tuple[CalendarToken, bool]:
+    """The owner's token of this kind (and room), made on first request; (token, created).
+
+    Anyone signed in may have a personal token; a room's token is for office staff and the room's
+    managers (``calendar_feeds.may_subscribe_to_room``).
+    """
+    if kind == CalendarToken.Kind.ROOM:
+        if not calendar_feeds.may_subscribe_to_room(user=owner, room_id=room_id):
+            raise PermissionDenied(
+                "Only the room's managers and office staff may subscribe to a room's calendar."
+            )
+    else:
+        room_id = None
+    with transaction.atomic():
+        # get_or_create retries the lookup when a concurrent request inserted first (unique).
+        return CalendarToken.objects.get_or_create(
+            owner=owner, kind=kind, room_id=room_id, defaults={"token": new_token_value()}
+        )
+
+
+def reset_calendar_token(*, owner, token_id: int, now: dt.datetime | None = None) -> CalendarToken:
+    """Replace the token's value: the old URL answers 404 from the commit on."""
+    with transaction.atomic():
+        token = _own_token(owner, token_id, lock=True)
+        token.token = new_token_value()
+        token.created_at = now or timezone.now()
+        token.save(update_fields=["token", "created_at"])
+    return token
+
+
+def revoke_calendar_token(*, owner, token_id: int) -> None:
+    with transaction.atomic():
+        _own_token(owner, token_id, lock=True).delete()
+
+
+def reset_calendar_tokens(*, token_ids: list[int], now: dt.datetime | None = None) -> int:
+    """Office staff in the admin: reset any tokens (a leaked URL, a person who left)."""
+    with transaction.atomic():
+        tokens = list(CalendarToken.objects.select_for_update().filter(pk__in=token_ids))
+        for token in tokens:
+            token.token = new_token_value()
+            token.created_at = now or timezone.now()
+        CalendarToken.objects.bulk_update(tokens, ["token", "created_at"])
+    return len(tokens)
+
+
+def _own_token(owner, token_id: int, *, lock: bool) -> CalendarToken:
+    tokens = CalendarToken.objects.filter(owner=owner, pk=token_id)
+    token = (tokens.select_for_update() if lock else tokens).first()
+    if token is None:
+        raise Http404("No such calendar token.")  # someone else's is a 404 too
+    return token

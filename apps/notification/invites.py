@@ -1,0 +1,177 @@
+"""Calendar invites attached to booking emails: pure functions from an event (and the booking's
+previous calendar state) to an iCalendar text.
+
+Every email about a booking (any event carrying ``booking_id``, room and times, whichever app
+publishes it) carries the booking's event: ``METHOD:REQUEST`` while the booking holds its slot,
+``METHOD:CANCEL`` once it is cancelled or denied (and to a previous booker when a booking is
+handed to someone else). The UID is the booking's (``roombooking.ical.booking_uid``).
+
+SEQUENCE (RFC 5545: 0 when created, incremented on each significant revision) is derived from the
+outbox itself: the rows written for the booking's latest earlier event carry that event's
+sequence and a fingerprint of what the invite said (times, room, booker, status). The next event
+keeps the sequence when the fingerprint is the same (an approval request after a creation, a
+reminder) and adds one when it differs (a change, an approval, a cancellation). A replayed event
+finds its own rows and reuses their sequence, so it never bumps twice; the bus's per-booking lock
+orders the events of one booking, so two changes never read the same previous state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import icalendar
+
+from apps.booking.events import BookingChanged, BookingCreated
+from apps.confirm.events import ConfirmDenied, ConfirmRequested
+from apps.notification.messages import BOOKER, PREVIOUS_BOOKER, Message
+from roombooking import ical
+from roombooking.events import Event
+
+_CANCELLED_STATUSES = {"CANCELLED", "DENIED"}
+
+
+@dataclass(frozen=True)
+class CalendarState:
+    """What a booking's invite says after an event, and its SEQUENCE."""
+
+    status: str  # ical.TENTATIVE | CONFIRMED | CANCELLED
+    fingerprint: str
+    sequence: int
+
+
+@dataclass(frozen=True)
+class PreviousInvite:
+    """The calendar state stored on the outbox rows of an earlier event (or of this very event,
+    when it is replayed)."""
+
+    event_seq: int
+    status: str
+    fingerprint: str
+    sequence: int
+
+
+def has_calendar(event: Event) -> bool:
+    """Events about one booking, with its room and times, get an invite; others (none today) not."""
+    return all(
+        getattr(event, name, None) is not None
+        for name in ("booking_id", "room_name", "use_start_dtm", "use_end_dtm")
+    )
+
+
+def next_state(event: Event, *, seq: int, previous: PreviousInvite | None) -> CalendarState:
+    if previous is not None and previous.event_seq == seq:  # a replay: exactly what it was
+        return CalendarState(previous.status, previous.fingerprint, previous.sequence)
+    status = _status(event, previous.status if previous else None)
+    fingerprint = _fingerprint(event, status)
+    if previous is None:
+        return CalendarState(status, fingerprint, 0)
+    if previous.fingerprint == fingerprint:
+        return CalendarState(status, fingerprint, previous.sequence)
+    return CalendarState(status, fingerprint, previous.sequence + 1)
+
+
+def method_for(message: Message, state: CalendarState) -> str:
+    if state.status == ical.CANCELLED or message.audience == PREVIOUS_BOOKER:
+        return ical.CANCEL  # the booking is gone, or no longer this recipient's
+    return ical.REQUEST
+
+
+def invite(
+    event: Event,
+    *,
+    message: Message,
+    recipient_username: str,
+    recipient_email: str,
+    state: CalendarState,
+    now: dt.datetime,
+) -> tuple[str, str]:
+    """The (METHOD, iCalendar text) attached to ``message`` for one recipient."""
+    method = method_for(message, state)
+    status = ical.CANCELLED if method == ical.CANCEL else state.status
+    summary = f"Meeting room: {event.room_name}"
+    if status == ical.TENTATIVE:
+        summary += " (waiting for approval)"
+    managers = getattr(event, "room_managers", None) or getattr(event, "approvers", ())
+    description = message.body
+    if managers:
+        description += f"Managers: {', '.join(managers)}\n"
+    vevent = ical.booking_event(
+        booking_id=event.booking_id,
+        room_name=event.room_name,
+        start=event.use_start_dtm,
+        end=event.use_end_dtm,
+        status=status,
+        stamp=now,
+        summary=summary,
+        description=description,
+        sequence=state.sequence,
+    )
+    vevent.add("organizer", ical.organizer())
+    for person in _attendees(event, message, recipient_username, recipient_email):
+        vevent.add("attendee", person)
+    calendar = ical.new_calendar(method=method)
+    calendar.add_component(vevent)
+    return method, calendar.to_ical().decode()
+
+
+def _attendees(
+    event: Event, message: Message, recipient_username: str, recipient_email: str
+) -> list[icalendar.vCalAddress]:
+    booker, booker_email = _booker(event)
+    if booker == recipient_username:
+        booker_email = booker_email or recipient_email
+    people = []
+    if booker_email:
+        people.append(ical.attendee(username=booker, email=booker_email))
+    if recipient_username != booker and recipient_email:
+        # A manager is told, not invited; a previous booker is the attendee being removed.
+        role = "REQ-PARTICIPANT" if message.audience in (BOOKER, PREVIOUS_BOOKER) else None
+        people.append(
+            ical.attendee(
+                username=recipient_username,
+                email=recipient_email,
+                role=role or "NON-PARTICIPANT",
+            )
+        )
+    return people
+
+
+def _booker(event: Event) -> tuple[str, str]:
+    username = getattr(event, "booking_user_id", None) or getattr(event, "user_id", "")
+    email = getattr(event, "booking_user_email", None) or getattr(event, "user_email", "")
+    return username, email
+
+
+def _status(event: Event, previous: str | None) -> str:
+    """The booking's calendar STATUS after ``event``. Booking events say BOOKED for pending and
+    approved alike, so those that do not reset the approval keep the previous status."""
+    status = getattr(event, "status", "")
+    if status in _CANCELLED_STATUSES or isinstance(event, ConfirmDenied):
+        return ical.CANCELLED
+    if status == "CONFIRMED":
+        return ical.CONFIRMED
+    if isinstance(event, ConfirmRequested):
+        return ical.TENTATIVE
+    if isinstance(event, BookingCreated) or (
+        isinstance(event, BookingChanged) and event.slot_changed
+    ):
+        # A room that needs no approval (the policies' BookingSnapshot.approval_required).
+        return ical.TENTATIVE if getattr(event, "approval_required", True) else ical.CONFIRMED
+    if previous in (ical.TENTATIVE, ical.CONFIRMED):
+        return previous  # a handover, a reminder: the approval stands
+    return ical.TENTATIVE
+
+
+def _fingerprint(event: Event, status: str) -> str:
+    booker, _ = _booker(event)
+    parts = (
+        event.use_start_dtm.astimezone(dt.UTC).isoformat(),
+        event.use_end_dtm.astimezone(dt.UTC).isoformat(),
+        str(getattr(event, "room_id", "")),
+        event.room_name,
+        booker,
+        status,
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
