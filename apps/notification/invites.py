@@ -53,7 +53,12 @@ class PreviousInvite:
 
 
 def has_calendar(event: Event) -> bool:
-    """Events about one booking, with its room and times, get an invite; others (none today) not."""
+    """Events about one booking, with its room and times, get an invite; others (none today) not.
+    An event type about a booking whose emails must not touch the booking's calendar entry (say,
+    an offer of a slot someone else freed) opts out: ``calendar_invite: ClassVar[bool] = False``.
+    """
+    if not getattr(type(event), "calendar_invite", True):
+        return False
     return all(
         getattr(event, name, None) is not None
         for name in ("booking_id", "room_name", "use_start_dtm", "use_end_dtm")

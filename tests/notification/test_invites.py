@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import ClassVar
 
 import icalendar
 import pytest
 
-from apps.booking.events import CAUSE_DENIED, CAUSE_USER, BookingChanged
+from apps.booking.events import CAUSE_DENIED, CAUSE_USER, BookingChanged, BookingCreated
 from apps.confirm.events import ConfirmCompleted, ConfirmDenied, ConfirmRequested
 from apps.notification import delivery, invites, services
 from apps.notification.models import Notification
@@ -198,8 +199,13 @@ def test_emails_that_are_not_about_a_booking_get_no_invite():
     class RoomAnnouncement(Event):  # not registered: no signal of its own
         room_id: int
 
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class SlotOffered(BookingCreated):  # about a booking, but not an invite to it
+        calendar_invite: ClassVar[bool] = False
+
     assert not invites.has_calendar(RoomAnnouncement(room_id=1))
     assert invites.has_calendar(booking_created())
+    assert not invites.has_calendar(SlotOffered(**snapshot(booking_created())))
 
 
 def test_through_the_apis_a_bookings_life_in_the_bookers_mailbox(office, smtp):
