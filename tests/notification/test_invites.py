@@ -241,3 +241,17 @@ def test_through_the_apis_a_bookings_life_in_the_bookers_mailbox(office, smtp):
         ("REQUEST", 2, "TENTATIVE", moved_start),  # moved: waits for a new decision
         ("CANCEL", 3, "CANCELLED", moved_start),  # cancelled
     ]
+
+
+def test_a_room_that_approves_automatically_sends_confirmed_at_once(people):
+    """The policies' automatic approval: BookingCreated says no approval is needed, and the
+    ConfirmCompleted that follows changes nothing in the calendar (same SEQUENCE)."""
+    created = booking_created(approval_required=False)
+    approved = ConfirmCompleted(
+        **confirm_fields(created, status="CONFIRMED", confirm_user_id="system")
+    )
+    created_seq, approved_seq = publish(created, approved)
+    [booked] = rows_for(created_seq)
+    [confirmed] = rows_for(approved_seq)
+    assert vevent(calendar_of(booked))["STATUS"] == "CONFIRMED"
+    assert (booked.ical_sequence, confirmed.ical_sequence) == (0, 0)
