@@ -9,6 +9,12 @@ Events published by a receiver (a cascade such as ConfirmDenied -> BookingCancel
 once but delivered after every receiver of the current event has run: receivers always see events
 in sequence order, which is what the projections' "ignore anything older than my last sequence
 number" rule relies on. The outermost ``publish`` returns when the whole cascade is delivered.
+
+Receivers get ``fresh=True`` from the bus: the event's ``seq`` was just taken in this transaction,
+so no receiver can have applied it before and a consumer may skip its "did I already apply this
+event?" query; ``new_booking=True`` when the event is the first about a booking created by this
+transaction (see ``publish``). A replay (a test, a repair tool) sends the signal without them
+and gets the full checks.
 """
 
 from __future__ import annotations
@@ -30,19 +36,26 @@ class BusError(RuntimeError):
     pass
 
 
-def publish(event: Event) -> int:
-    """Log ``event`` and deliver it to its receivers; returns its sequence number."""
+def publish(event: Event, *, new_booking: bool = False) -> int:
+    """Log ``event`` and deliver it to its receivers; returns its sequence number.
+
+    ``new_booking``: the event is about a booking inserted by this very transaction, and is
+    its first. No other transaction can see that booking before we commit, let alone log an
+    event about it, so its lock is not needed; receivers are told (``new_booking=True``), so
+    that they need not look for rows of a booking that cannot have any.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise BusError("publish() must be called inside transaction.atomic()")
-    lock_booking(getattr(event, "booking_id", None))
+    if not new_booking:
+        lock_booking(getattr(event, "booking_id", None))
     record = EventLog.objects.create(
         event_type=event.type_name(),
         payload=event.to_payload(),
         actor=event.actor,
         booking_id=getattr(event, "booking_id", None),
     )
-    delivery = (event, record.pk, record.occurred_at)
-    pending: deque[tuple[Event, int, dt.datetime]] | None = getattr(_local, "pending", None)
+    delivery = (event, record.pk, record.occurred_at, new_booking)
+    pending: deque[tuple[Event, int, dt.datetime, bool]] | None = getattr(_local, "pending", None)
     if pending is not None:  # inside a receiver: deliver after the current event
         pending.append(delivery)
         return record.pk
@@ -51,9 +64,14 @@ def publish(event: Event) -> int:
     _local.locked = {getattr(event, "booking_id", None)}
     try:
         while pending:
-            current, seq, occurred_at = pending.popleft()
+            current, seq, occurred_at, new = pending.popleft()
             current.signal.send(
-                sender=type(current), event=current, seq=seq, occurred_at=occurred_at
+                sender=type(current),
+                event=current,
+                seq=seq,
+                occurred_at=occurred_at,
+                fresh=True,
+                new_booking=new,
             )
     finally:
         del _local.pending

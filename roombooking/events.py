@@ -10,7 +10,10 @@ Each app declares its events in its own ``events.py`` (its public contract)::
         booking_id: int
 
 ``roombooking.bus.publish`` logs an event and sends its signal; receivers are called as
-``receiver(sender=EventClass, event=event, seq=log_sequence_number, occurred_at=logged_time)``.
+``receiver(sender=EventClass, event=event, seq=log_sequence_number, occurred_at=logged_time,
+fresh=True, new_booking=bool)`` (see ``roombooking.bus``: ``fresh`` says the ``seq`` is new,
+``new_booking`` that the event is the first of a booking created in this transaction; a replay
+passes neither, and receivers must then default both to False).
 """
 
 from __future__ import annotations

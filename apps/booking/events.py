@@ -2,8 +2,9 @@
 
 Other apps may import this module and nothing else from ``apps.booking``. Payloads are plain data:
 usernames, ids, aware datetimes (UTC), status strings.
-Receivers are called as ``receiver(sender=EventClass, event=event, seq=int, occurred_at=datetime)``
-(``seq``: the event log sequence number; ``occurred_at``: when it was logged).
+Receivers are called as ``receiver(sender=EventClass, event=event, seq=int, occurred_at=datetime,
+fresh=bool, new_booking=bool)`` (``seq``: the event log sequence number; ``occurred_at``: when it
+was logged; ``fresh``/``new_booking``: see ``roombooking.bus``, absent on a replay).
 """
 
 from __future__ import annotations

@@ -16,5 +16,7 @@ from apps.confirm.events import confirm_completed, confirm_denied, confirm_reque
 @receiver(confirm_requested, dispatch_uid="bookinglist.confirm_requested")
 @receiver(confirm_completed, dispatch_uid="bookinglist.confirm_completed")
 @receiver(confirm_denied, dispatch_uid="bookinglist.confirm_denied")
-def on_booking_or_confirm_event(sender, event, seq, occurred_at=None, **kwargs) -> None:
-    services.record_event(event=event, seq=seq, occurred_at=occurred_at)
+def on_booking_or_confirm_event(
+    sender, event, seq, occurred_at=None, new_booking: bool = False, **kwargs
+) -> None:
+    services.record_event(event=event, seq=seq, occurred_at=occurred_at, new_booking=new_booking)

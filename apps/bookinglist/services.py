@@ -21,15 +21,22 @@ from roombooking.events import Event
 logger = logging.getLogger(__name__)
 
 
-def record_event(*, event: Event, seq: int, occurred_at: dt.datetime | None = None) -> bool:
+def record_event(
+    *, event: Event, seq: int, occurred_at: dt.datetime | None = None, new_booking: bool = False
+) -> bool:
     """Apply one booking or approval event to its row; False when it was stale or repeated.
 
     ``occurred_at`` is when the bus logged the event (it passes it to receivers); it is read from
-    the log when not given. No savepoint: the caller's transaction fails as a whole anyway.
+    the log when not given. The first event of a ``new_booking`` (created in the caller's
+    transaction) cannot have a row yet, so none is read. No savepoint: the caller's transaction
+    fails as a whole anyway.
     """
     with transaction.atomic(savepoint=False):
-        row = BookingListRow.objects.select_for_update().filter(pk=event.booking_id).first()
-        current = row_state(row) if row is not None else None
+        if new_booking:
+            current = None
+        else:
+            row = BookingListRow.objects.select_for_update().filter(pk=event.booking_id).first()
+            current = row_state(row) if row is not None else None
         occurred_at = occurred_at or logged_time(seq)
         new = apply_event(current, seq=seq, event=event, occurred_at=occurred_at)
         if new is None:

@@ -1,8 +1,9 @@
 """Public contract of the confirm (approval) app: the events it publishes.
 
 Other apps may import this module and nothing else from ``apps.confirm``.
-Receivers are called as ``receiver(sender=EventClass, event=event, seq=int, occurred_at=datetime)``
-(``seq``: the event log sequence number; ``occurred_at``: when it was logged).
+Receivers are called as ``receiver(sender=EventClass, event=event, seq=int, occurred_at=datetime,
+fresh=bool, new_booking=bool)`` (``seq``: the event log sequence number; ``occurred_at``: when it
+was logged; ``fresh``/``new_booking``: see ``roombooking.bus``, absent on a replay).
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from apps.confirm import services
 
 
 @receiver(booking_created, dispatch_uid="confirm.request_confirm")
-def on_booking_created(sender, event, seq, **kwargs) -> None:
-    services.request_confirm(booking=event, seq=seq)
+def on_booking_created(sender, event, seq, new_booking: bool = False, **kwargs) -> None:
+    services.request_confirm(booking=event, seq=seq, new_booking=new_booking)
 
 
 @receiver(booking_changed, dispatch_uid="confirm.reopen_confirm")

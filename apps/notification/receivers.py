@@ -18,5 +18,7 @@ from apps.notification import services
 @receiver(confirm_requested, dispatch_uid="notification.confirm_requested")
 @receiver(confirm_completed, dispatch_uid="notification.confirm_completed")
 @receiver(confirm_denied, dispatch_uid="notification.confirm_denied")
-def notify(sender, event, seq: int, **kwargs) -> None:
-    services.notify_for_event(event=event, seq=seq)
+def notify(
+    sender, event, seq: int, fresh: bool = False, new_booking: bool = False, **kwargs
+) -> None:
+    services.notify_for_event(event=event, seq=seq, fresh=fresh, new_booking=new_booking)

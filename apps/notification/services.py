@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import threading
 
 from django.conf import settings
 from django.db import transaction
@@ -17,17 +19,26 @@ from apps.notification.recipients import Recipient, recipients_for
 from roombooking.events import Event
 
 logger = logging.getLogger(__name__)
+_local = threading.local()  # this thread's batch of ids waiting for its transaction's commit
 
 
 def notify_for_event(
-    *, event: Event, seq: int, now: dt.datetime | None = None
+    *,
+    event: Event,
+    seq: int,
+    now: dt.datetime | None = None,
+    fresh: bool = False,
+    new_booking: bool = False,
 ) -> list[Notification]:
     """Write the outbox rows ``event`` causes (in the caller's transaction) and hand them to the
     broker after commit. Idempotent: a replayed event (same ``seq``) adds no row.
 
     One query finds the rows this event already has (a replay), one inserts the rest; an event
     about a booking reads the booking's previous calendar state too (one indexed query), for the
-    invite's SEQUENCE. No savepoint, since a failure here must fail the caller's whole change.
+    invite's SEQUENCE. The bus's flags spare the query where it cannot find anything: a
+    ``fresh`` event without an invite (its ``seq`` is new) and the first event of a
+    ``new_booking`` (no rows about that booking exist). No savepoint, since a failure here must
+    fail the caller's whole change.
     """
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
@@ -38,7 +49,7 @@ def notify_for_event(
         ]
         if not wanted:
             return []
-        existing, calendar = _already_written(event, seq)
+        existing, calendar = _already_written(event, seq, fresh=fresh, new_booking=new_booking)
         rows, seen = [], set(existing)
         for message, recipient in wanted:
             if recipient.username in seen:  # one row per event and recipient
@@ -64,7 +75,9 @@ def notify_for_event(
     return created
 
 
-def _already_written(event: Event, seq: int) -> tuple[set[str], invites.CalendarState | None]:
+def _already_written(
+    event: Event, seq: int, *, fresh: bool, new_booking: bool
+) -> tuple[set[str], invites.CalendarState | None]:
     """The recipients this event already has rows for (a replay), and the booking's calendar
     state after it (None: its emails get no invite).
 
@@ -72,8 +85,12 @@ def _already_written(event: Event, seq: int) -> tuple[set[str], invites.Calendar
     booking's latest earlier event with an invite, whose state the SEQUENCE builds on.
     """
     if not invites.has_calendar(event):
+        if fresh:
+            return set(), None
         mine = Notification.objects.filter(event_seq=seq)
         return set(mine.values_list("recipient_username", flat=True)), None
+    if new_booking:
+        return set(), invites.next_state(event, seq=seq, previous=None)
     earlier = (
         Notification.objects.filter(booking_id=event.booking_id, event_seq__lt=seq)
         .exclude(ical_status="")
@@ -131,8 +148,39 @@ def _undeliverable(email: str) -> dict:
 
 
 def _hand_off_after_commit(ids: list[int]) -> None:
-    if ids:
-        transaction.on_commit(lambda: handoff.hand_off(ids), robust=True)
+    """Hand ``ids`` to the broker once the transaction commits, in one batch per transaction:
+    a booking's cascade writes rows for several events, and one hand-off (one wait for the
+    publishing thread, one producer) serves them all."""
+    if not ids:
+        return
+    batch = _batch_of_current_transaction()
+    if batch is None:
+        batch = _local.batch = []
+        flush = functools.partial(_flush, batch)
+        _local.flush = flush
+        transaction.on_commit(flush, robust=True)
+    batch.extend(ids)
+
+
+def _batch_of_current_transaction() -> list[int] | None:
+    """The ids waiting for this transaction's commit, if its hand-off callback is registered.
+
+    After a rollback Django drops the callback (and so our batch): a callback is only found
+    while it is still among the connection's commit callbacks.
+    """
+    flush = getattr(_local, "flush", None)
+    if flush is None:
+        return None
+    pending = getattr(transaction.get_connection(), "run_on_commit", ())
+    if any(entry[1] is flush for entry in pending):
+        return _local.batch
+    return None
+
+
+def _flush(batch: list[int]) -> None:
+    if getattr(_local, "batch", None) is batch:
+        _local.batch = _local.flush = None
+    handoff.hand_off(list(dict.fromkeys(batch)))
 
 
 def send_again(*, notification_ids: list[int]) -> int:

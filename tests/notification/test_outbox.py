@@ -171,6 +171,38 @@ def test_the_hand_off_waits_for_the_commit(people, django_capture_on_commit_call
     assert handed == [[row.pk]] and len(callbacks) == 1
 
 
+def test_one_hand_off_per_transaction_for_all_its_events(
+    people, django_capture_on_commit_callbacks, monkeypatch
+):
+    handed = []
+    monkeypatch.setattr("apps.notification.handoff.hand_off", handed.append)
+    created = booking_created()
+    changed = dataclasses.replace(created, booking_user_id="bob", booking_user_email="b@x.org")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        publish(created, booking_created(), ConfirmRequested(**confirm_fields(created)))
+    rows = sorted(Notification.objects.values_list("pk", flat=True))
+    assert len(rows) == 3 and len(callbacks) == 1
+    assert handed == [rows]
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(changed)  # the next transaction gets its own batch
+    assert len(handed) == 2 and handed[1] == [Notification.objects.latest("pk").pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_batch_is_not_handed_off_with_the_next_one(
+    only_notification_receivers, monkeypatch
+):
+    for name in ("alice", "manager"):
+        UserFactory(username=name)
+    handed = []
+    monkeypatch.setattr("apps.notification.handoff.hand_off", handed.append)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        bus.publish(booking_created())
+        raise RuntimeError("the booking failed")
+    publish(booking_created())
+    assert handed == [[Notification.objects.get().pk]]
+
+
 def test_a_recipient_without_address_is_failed_at_once(people):
     publish(booking_created(booking_user_id="ghost", booking_user_email=""))
     row = Notification.objects.get()

@@ -83,7 +83,8 @@ def create_booking(
                 **snapshot(booking, actor=actor.get_username()),
                 policy_override=override_policy,
                 overridden_rules=overridden,
-            )
+            ),
+            new_booking=True,
         )
         return booking
 

@@ -23,16 +23,19 @@ from apps.confirm.models import Confirm, ConfirmApprover
 from roombooking import bus
 
 
-def request_confirm(*, booking: BookingCreated, seq: int) -> Confirm | None:
+def request_confirm(
+    *, booking: BookingCreated, seq: int, new_booking: bool = False
+) -> Confirm | None:
     """Create the BOOKED request for a new booking and tell the managers (ConfirmRequested); in
     a room that approves automatically (``approval_required`` false), create it approved by the
     system instead (ConfirmCompleted: the booker hears of it, no manager is asked).
 
     Idempotent: a replayed BookingCreated finds the request (unique ``booking_id``) and changes
-    nothing; a booking already cancelled later in the log gets no request.
+    nothing (the check is skipped for a ``new_booking``, created in this transaction: it cannot
+    have a request yet); a booking already cancelled later in the log gets no request.
     """
     with transaction.atomic(savepoint=False):
-        if Confirm.objects.filter(booking_id=booking.booking_id).exists():
+        if not new_booking and Confirm.objects.filter(booking_id=booking.booking_id).exists():
             return None
         if bus.has_logged(booking_id=booking.booking_id, types=[BookingCancelled]):
             return None
