@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from apps.booking.models import Booking, Room
 from apps.booking.validators import normalize_tag
 from roombooking.datetimes import DateTimeInputError, parse_datetime
-from roombooking.filters import BooleanFilter, IntegerFilter
+from roombooking.filters import BooleanFilter, FilterSet, IntegerFilter
 
 MAX_ID = 2**63 - 1  # larger numbers overflow SQLite's integers: a 400, not a 500
 
@@ -32,7 +32,7 @@ class DateTimeQueryFilter(django_filters.Filter):
     field_class = DateTimeQueryField
 
 
-class BookingFilter(django_filters.FilterSet):
+class BookingFilter(FilterSet):
     """``from``/``to``: bookings that share any time with [from, to)."""
 
     roomId = IntegerFilter(field_name="room_id", min_value=1, max_value=MAX_ID)
@@ -70,7 +70,7 @@ class BookingFilter(django_filters.FilterSet):
 BookingFilter.base_filters["from"] = BookingFilter.base_filters.pop("from_")
 
 
-class RoomFilter(django_filters.FilterSet):
+class RoomFilter(FilterSet):
     minCapacity = IntegerFilter(
         field_name="capacity", lookup_expr="gte", min_value=0, max_value=MAX_ID
     )

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from apps.bookinglist.models import BOOKING_STATUSES, CONFIRM_STATUSES, BookingListRow
 from roombooking import datetimes
-from roombooking.filters import IntegerFilter
+from roombooking.filters import FilterSet, IntegerFilter
 
 MAX_WINDOW = dt.timedelta(days=366)
 ORDERINGS = (("use_start_dtm", "useStartDtm"), ("booking_dtm", "bookingDtm"))
@@ -98,7 +98,7 @@ class WindowForm(forms.Form):
         return data
 
 
-class BookingListFilter(django_filters.FilterSet):
+class BookingListFilter(FilterSet):
     # Parameter names are the API field names (camelCase, as in the original service).
     roomId = IntegerFilter(field_name="room_id")
     bookingUserId = django_filters.CharFilter(field_name="booking_user_id")

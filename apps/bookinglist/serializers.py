@@ -4,12 +4,22 @@ from django.utils import timezone
 from rest_framework import serializers
 
 
-def _iso(moment):
-    """What DRF's DateTimeField answers: ISO 8601 in the current time zone, UTC as "Z"."""
+def _iso(moment, zone):
+    """What DRF's DateTimeField answers: ISO 8601 in the current time zone, UTC as "Z".
+    ``zone`` is looked up once per page: ``timezone.localtime`` per value (a context-local
+    lookup each time) was a tenth of a list page's time when profiled."""
     if moment is None:
         return None
-    text = timezone.localtime(moment).isoformat()
+    text = moment.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+ROW_FIELDS = (
+    "booking_id", "room_id", "room_name", "room_managers", "booking_user_id", "use_start_dtm",
+    "use_end_dtm", "booking_dtm", "booking_status", "confirm_id", "confirm_status",
+    "confirm_user_id", "confirm_dtm", "confirm_reason", "cancelled_dtm", "cancel_cause",
+    "cancel_reason", "updated_dtm",
+)  # fmt: skip
 
 
 def _text(value):
@@ -18,32 +28,36 @@ def _text(value):
 
 class FastRowListSerializer(serializers.ListSerializer):
     """A page of rows built directly, with the same output as BookingListRowSerializer field by
-    field (tested): DRF's per-field machinery was 40% of a list page's time when profiled."""
+    field (tested): DRF's per-field machinery was 40% of a list page's time when profiled.
+
+    Rows may be dicts of the model's field values (the list view reads ``ROW_FIELDS`` with
+    ``values()``: no model instance per row) or model instances."""
 
     def to_representation(self, data):
         rows = data.all() if hasattr(data, "all") else data
+        zone = timezone.get_current_timezone()
         return [
             {
-                "bookingId": row.booking_id,
-                "roomId": row.room_id,
-                "roomName": str(row.room_name),
-                "roomManagers": [str(name) for name in row.room_managers],
-                "bookingUserId": str(row.booking_user_id),
-                "useStartDtm": _iso(row.use_start_dtm),
-                "useEndDtm": _iso(row.use_end_dtm),
-                "bookingDtm": _iso(row.booking_dtm),
-                "bookingStatus": str(row.booking_status),
-                "confirmId": row.confirm_id,
-                "confirmStatus": _text(row.confirm_status),
-                "confirmUserId": _text(row.confirm_user_id),
-                "confirmDtm": _iso(row.confirm_dtm),
-                "confirmReason": str(row.confirm_reason),
-                "cancelledDtm": _iso(row.cancelled_dtm),
-                "cancelCause": str(row.cancel_cause),
-                "cancelReason": str(row.cancel_reason),
-                "updatedDtm": _iso(row.updated_dtm),
+                "bookingId": row["booking_id"],
+                "roomId": row["room_id"],
+                "roomName": str(row["room_name"]),
+                "roomManagers": [str(name) for name in row["room_managers"]],
+                "bookingUserId": str(row["booking_user_id"]),
+                "useStartDtm": _iso(row["use_start_dtm"], zone),
+                "useEndDtm": _iso(row["use_end_dtm"], zone),
+                "bookingDtm": _iso(row["booking_dtm"], zone),
+                "bookingStatus": str(row["booking_status"]),
+                "confirmId": row["confirm_id"],
+                "confirmStatus": _text(row["confirm_status"]),
+                "confirmUserId": _text(row["confirm_user_id"]),
+                "confirmDtm": _iso(row["confirm_dtm"], zone),
+                "confirmReason": str(row["confirm_reason"]),
+                "cancelledDtm": _iso(row["cancelled_dtm"], zone),
+                "cancelCause": str(row["cancel_cause"]),
+                "cancelReason": str(row["cancel_reason"]),
+                "updatedDtm": _iso(row["updated_dtm"], zone),
             }
-            for row in rows
+            for row in (r if isinstance(r, dict) else r.__dict__ for r in rows)
         ]
 
 

@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from apps.bookinglist import selectors
 from apps.bookinglist.csv_export import csv_response
 from apps.bookinglist.filters import BookingListFilter
-from apps.bookinglist.serializers import BookingListRowSerializer
+from apps.bookinglist.serializers import ROW_FIELDS, BookingListRowSerializer
 
 _FORMS = "ISO 8601, 202612011800 or a date (2026-12-01); local times in TIME_ZONE"
 WINDOW_PARAMETERS = [
@@ -32,7 +32,10 @@ class BookingListViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return selectors.visible_rows(user=self.request.user)
+        rows = selectors.visible_rows(user=self.request.user)
+        if self.action == "list":  # plain dicts for FastRowListSerializer: no model per row
+            return rows.values(*ROW_FIELDS)
+        return rows
 
     def perform_content_negotiation(self, request, force=False):
         # The export answers CSV whatever the client accepts; errors still come as JSON.

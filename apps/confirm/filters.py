@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 
 from apps.confirm.models import STATUS_CHOICES, Confirm
+from roombooking.filters import FilterSet
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -19,7 +20,7 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class ConfirmFilter(django_filters.FilterSet):
+class ConfirmFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=STATUS_CHOICES)
     roomId = IdFilter(field_name="room_id")
     bookingId = IdFilter(field_name="booking_id")

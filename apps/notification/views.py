@@ -6,10 +6,10 @@ from rest_framework import mixins, viewsets
 from apps.notification import selectors
 from apps.notification.models import Notification
 from apps.notification.serializers import NotificationSerializer
-from roombooking.filters import IntegerFilter
+from roombooking.filters import FilterSet, IntegerFilter
 
 
-class NotificationFilter(django_filters.FilterSet):
+class NotificationFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=Notification.Status.choices)
     eventType = django_filters.CharFilter(field_name="event_type")
     type = django_filters.CharFilter(field_name="event_type", label="Alias of eventType")
