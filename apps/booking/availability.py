@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.http import Http404
+from django.utils import timezone
 
 from apps.booking import selectors
 from apps.booking.events import BOOKED
 from apps.booking.filters import RoomFilter
-from apps.booking.models import Room
+from apps.booking.models import OpeningHours, Room
+from apps.booking.services import policies
 from roombooking.roles import is_office_staff
 
 # A day in any zone lies within [00:00 UTC - 14 h, next day 00:00 UTC + 12 h] (UTC offsets run
@@ -26,21 +28,33 @@ from roombooking.roles import is_office_staff
 _EARLIEST_OFFSET = dt.timedelta(hours=14)
 _LATEST_OFFSET = dt.timedelta(hours=12)
 FREE_ROOM_FIELDS = ("id", "name", "capacity", "location", "equipment", "time_zone")
+POLICY_CHECK_FIELDS = ("min_duration", "max_duration", "max_days_ahead", "has_opening_hours")
 
 
 def free_rooms(
-    *, start: dt.datetime, end: dt.datetime, capacity: int | None = None, equipment: str = ""
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    capacity: int | None = None,
+    equipment: str = "",
+    now: dt.datetime | None = None,
 ) -> list[dict]:
-    """Active rooms with no active booking sharing time with [start, end), seating at least
+    """Active rooms with no active booking sharing time with [start, end), whose policies take
+    a booking of that window (durations, how far ahead, opening hours), seating at least
     ``capacity`` and having every comma-separated ``equipment`` tag; smallest rooms first (so
-    that two people do not take the big hall). One query: the overlap is a NOT EXISTS subquery."""
+    that two people do not take the big hall). One query (the overlap is a NOT EXISTS
+    subquery), and one more for opening hours when a candidate room has some."""
     taken = selectors.overlapping_bookings(room_id=OuterRef("pk"), start=start, end=end)
     rooms = Room.objects.filter(is_active=True).filter(~Exists(taken))
     if capacity is not None:
         rooms = rooms.filter(capacity__gte=capacity)
     if equipment:
         rooms = RoomFilter().with_equipment(rooms, "equipment", equipment)
-    return list(rooms.order_by("capacity", "name", "id").values(*FREE_ROOM_FIELDS))
+    candidates = list(
+        rooms.order_by("capacity", "name", "id").only(*FREE_ROOM_FIELDS, *POLICY_CHECK_FIELDS)
+    )
+    bookable = policies.rooms_taking(candidates, start=start, end=end, now=now or timezone.now())
+    return [{name: getattr(room, name) for name in FREE_ROOM_FIELDS} for room in bookable]
 
 
 @dataclass(frozen=True)
@@ -64,19 +78,32 @@ class RoomDay:
     end: dt.datetime  # 00:00 of the next day (23 or 25 hours later on a daylight-saving change)
     sees_names: bool
     busy: list[Busy] = field(default_factory=list)
+    # The room's opening hours that day (a room without opening hours: the whole day);
+    # None: closed that day.
+    opening: tuple[dt.datetime, dt.datetime] | None = None
+    always_open: bool = True
 
     def free(self) -> list[tuple[dt.datetime, dt.datetime]]:
-        """The gaps between the busy intervals; none in a room out of service."""
+        """The gaps between the busy intervals within the opening hours; none in a room out of
+        service or closed that day."""
         if not self.is_active:
             return []
-        gaps, cursor = [], self.start
+        if self.always_open:
+            first, last = self.start, self.end
+        elif self.opening is None:
+            return []
+        else:
+            first, last = max(self.opening[0], self.start), min(self.opening[1], self.end)
+        gaps, cursor = [], first
         for interval in self.busy:
             if interval.start > cursor:
-                gaps.append((cursor, interval.start))
+                gaps.append((cursor, min(interval.start, last)))
             cursor = max(cursor, interval.end)
-        if cursor < self.end:
-            gaps.append((cursor, self.end))
-        return gaps
+            if cursor >= last:
+                break
+        if cursor < last:
+            gaps.append((cursor, last))
+        return [(a, b) for a, b in gaps if a < b]
 
 
 def room_day(*, room_id: int, date: dt.date, user: AbstractBaseUser) -> RoomDay:
@@ -107,6 +134,7 @@ def room_day(*, room_id: int, date: dt.date, user: AbstractBaseUser) -> RoomDay:
             "name",
             "time_zone",
             "is_active",
+            "has_opening_hours",
             "you_manage",
             "day__id",
             "day__use_start_dtm",
@@ -139,7 +167,14 @@ def room_day(*, room_id: int, date: dt.date, user: AbstractBaseUser) -> RoomDay:
     ]
     others = any(interval.booking_user_id != user.pk for interval in busy)
     sees_names = bool(first["you_manage"] or (others and is_office_staff(user)))
+    always_open = not first["has_opening_hours"]
+    opening = None
+    if not always_open:  # one more query, only for a room with opening hours
+        hours = list(OpeningHours.objects.filter(room_id=room_id, weekday=date.weekday()))
+        opening = policies.open_interval(hours, date=date, zone=zone)
     return RoomDay(
+        always_open=always_open,
+        opening=opening,
         room_id=room_id,
         room_name=first["name"],
         zone=zone,

@@ -1,7 +1,10 @@
 """The day view's grid: active rooms as rows, the day's hours as columns, bookings as blocks.
 
 Each row is in its room's time zone (07:00 means 07:00 where the room is). Two queries: the
-rooms, and the active bookings of the day with the rooms the user manages as a subquery flag.
+rooms, and the active bookings of the day with the rooms the user manages as a subquery flag
+(and a third for the opening hours when a room has some). A cell is free when nothing is
+booked in that hour, it is not past, and the room's policies take a booking then (opening
+hours, how far ahead).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from django.utils import timezone
 
 from apps.booking import selectors
 from apps.booking.models import APPROVAL_CONFIRMED, Room
+from apps.booking.services import policies
 from roombooking.roles import is_office_staff
 
 FIRST_HOUR, LAST_HOUR = 7, 21  # the columns: 07:00 to 21:00
@@ -67,13 +71,22 @@ def day_grid(*, date: dt.date, user: AbstractBaseUser) -> list[Row]:
         by_room.setdefault(booking.room_id, []).append(booking)
     office_staff = is_office_staff(user)
     now = timezone.now()
+    hours = policies.hours_by_room([room for room in rooms if room.has_opening_hours])
     return [
-        _row(room, date, by_room.get(room.pk, []), user=user, office_staff=office_staff, now=now)
+        _row(
+            room,
+            date,
+            by_room.get(room.pk, []),
+            user=user,
+            office_staff=office_staff,
+            now=now,
+            hours=hours.get(room.pk),
+        )  # fmt: skip
         for room in rooms
     ]
 
 
-def _row(room: Room, date: dt.date, bookings: list, *, user, office_staff: bool, now) -> Row:
+def _row(room: Room, date: dt.date, bookings: list, *, user, office_staff: bool, now, hours) -> Row:
     zone = room.zone
     shown_start = dt.datetime.combine(date, dt.time(FIRST_HOUR), tzinfo=zone)
     shown_end = dt.datetime.combine(date, dt.time(LAST_HOUR), tzinfo=zone)
@@ -104,6 +117,20 @@ def _row(room: Room, date: dt.date, bookings: list, *, user, office_staff: bool,
     for hour in HOURS:
         start = dt.datetime.combine(date, dt.time(hour), tzinfo=zone)
         end = start + dt.timedelta(hours=1)
-        free = start >= now and not any(s < end and e > start for s, e in taken)
+        free = (
+            start >= now
+            and not any(s < end and e > start for s, e in taken)
+            and _policies_allow(room, start, end, now=now, hours=hours)
+        )
         row.cells.append(Cell(hour=hour, start=f"{date}T{hour:02d}:00", free=free))
     return row
+
+
+# The rules a one-hour cell can break by its position alone (the durations depend on the
+# booking the form then makes, the per-person limit on who makes it).
+_CELL_RULES = {policies.OPENING_HOURS, policies.MAX_DAYS_AHEAD}
+
+
+def _policies_allow(room: Room, start: dt.datetime, end: dt.datetime, *, now, hours) -> bool:
+    violations = policies.slot_violations(room=room, start=start, end=end, now=now, hours=hours)
+    return not any(violation.rule in _CELL_RULES for violation in violations)

@@ -35,10 +35,16 @@ class Violation:
 
 
 def slot_violations(
-    *, room: Room, start: dt.datetime, end: dt.datetime, now: dt.datetime
+    *,
+    room: Room,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    hours: list[OpeningHours] | None = None,
 ) -> list[Violation]:
     """The rules of ``room`` that the interval [start, end) breaks (``end`` after ``start``).
-    No query unless the room has opening hours."""
+    No query unless the room has opening hours and ``hours`` (its rows, when the caller has
+    loaded them already) is not given."""
     found = []
     length = end - start
     if room.min_duration and length < room.min_duration:
@@ -72,8 +78,47 @@ def slot_violations(
                 )
             )
     if room.has_opening_hours:
-        found += _opening_hours_violations(room, start, end, list(room.opening_hours.all()))
+        if hours is None:
+            hours = list(room.opening_hours.all())
+        found += _opening_hours_violations(room, start, end, hours)
     return found
+
+
+def rooms_taking(
+    rooms: list[Room], *, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> list[Room]:
+    """The ``rooms`` whose policies accept a booking of [start, end) (the per-person limit
+    aside: it depends on who books). At most one query, for the opening hours of the rooms
+    that have some."""
+    hours = hours_by_room([room for room in rooms if room.has_opening_hours])
+    return [
+        room
+        for room in rooms
+        if not slot_violations(room=room, start=start, end=end, now=now, hours=hours.get(room.pk))
+    ]
+
+
+def hours_by_room(rooms: Iterable[Room]) -> dict[int, list[OpeningHours]]:
+    """The opening hours of ``rooms``, by room id, in one query (none for no rooms)."""
+    ids = [room.pk for room in rooms]
+    found: dict[int, list[OpeningHours]] = {room_id: [] for room_id in ids}
+    if ids:
+        for row in OpeningHours.objects.filter(room_id__in=ids):
+            found[row.room_id].append(row)
+    return found
+
+
+def open_interval(
+    hours: list[OpeningHours], *, date: dt.date, zone
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """When a room with these opening hours is open on ``date`` (aware, in ``zone``); None when
+    it is closed that day."""
+    today = next((h for h in hours if h.weekday == date.weekday()), None)
+    if today is None:
+        return None
+    opens = dt.datetime.combine(date, today.opens, tzinfo=zone)
+    closes_on = date + dt.timedelta(days=1) if today.closes == MIDNIGHT else date
+    return opens, dt.datetime.combine(closes_on, today.closes, tzinfo=zone)
 
 
 def per_room_limit_violation(*, room: Room, username: str, held: int) -> Violation | None:
