@@ -243,6 +243,8 @@ CALENDAR_FEED_THROTTLE = config.text("CALENDAR_FEED_THROTTLE", "60/min")
 # --- Booking limits -------------------------------------------------------------------------------
 # Bookings one person may hold that have not ended yet (office staff booking for them included).
 BOOKING_MAX_FUTURE_PER_USER = config.integer("BOOKING_MAX_FUTURE_PER_USER", 100, minimum=1)
+# The most occurrences one recurring series may have (its rule is refused beyond that).
+BOOKING_SERIES_MAX_OCCURRENCES = config.integer("BOOKING_SERIES_MAX_OCCURRENCES", 100, minimum=1)
 # The widest from..to window a list query may ask for.
 BOOKING_LIST_MAX_WINDOW = timedelta(
     days=config.integer("BOOKING_LIST_MAX_WINDOW_DAYS", 366, minimum=1)

@@ -120,6 +120,7 @@ class BookingAdmin(admin.ModelAdmin):
     list_filter = [
         "status",
         "approval_status",
+        "detached",
         "room",
         ("use_start_dtm", admin.DateFieldListFilter),
         "booking_user",
@@ -127,6 +128,7 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ["=id", "room__name", "booking_user__username", "booking_user__email"]
     date_hierarchy = "use_start_dtm"
     list_select_related = ["room", "booking_user"]
+    raw_id_fields = ["series"]
     readonly_fields = [
         "room",
         "booking_user",
@@ -139,6 +141,8 @@ class BookingAdmin(admin.ModelAdmin):
         "cancelled_at",
         "cancel_cause",
         "cancel_reason",
+        "series",
+        "detached",
     ]
     actions = ["cancel_bookings"]
 
@@ -163,3 +167,6 @@ class BookingAdmin(admin.ModelAdmin):
         for booking_id in active:
             services.cancel_booking(booking_id=booking_id, actor=request.user.get_username())
         self.message_user(request, f"{len(active)} booking(s) cancelled.", messages.SUCCESS)
+
+
+from apps.booking import admin_series  # noqa: E402, F401  (registers the series admin)

@@ -27,6 +27,14 @@ CAUSE_DENIED = "DENIED"  # a manager denied the approval request
 booking_created = Signal()
 booking_changed = Signal()
 booking_cancelled = Signal()
+series_booked = Signal()
+series_changed = Signal()
+series_cancelled = Signal()
+
+# Scopes of a change or cancellation made from one occurrence of a series.
+SCOPE_THIS = "this"  # that occurrence alone (it is then "detached": edited individually)
+SCOPE_FOLLOWING = "following"  # that occurrence and the later ones
+SCOPE_ALL = "all"  # every occurrence that has not started yet
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +58,10 @@ class BookingSnapshot(Event):
     # rules it broke (e.g. "min_duration", "opening_hours"; see docs/policies.md).
     policy_override: bool = False
     overridden_rules: tuple[str, ...] = ()
+    series_id: int | None = None  # the recurring series this booking is an occurrence of
+    # True when a series action (book, move or cancel several occurrences) published this event:
+    # the action's Series* event carries the summary, so consumers send no email per occurrence.
+    in_series_action: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,3 +89,48 @@ class BookingCancelled(BookingSnapshot):
     cause: str  # CAUSE_USER | CAUSE_DENIED
     reason: str = ""
     cancelled_dtm: dt.datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesSnapshot(Event):
+    """A series action (one per request), published after the occurrence events it caused."""
+
+    series_id: int
+    room_id: int
+    room_name: str
+    room_time_zone: str
+    room_managers: tuple[str, ...]
+    booking_user_id: str  # username of the person the occurrences are booked for
+    booking_user_email: str
+    rrule: str
+    booking_ids: tuple[int, ...]  # the occurrences this action booked, moved or cancelled
+    starts: tuple[dt.datetime, ...]  # their start times (after the action), in booking_ids order
+    ends: tuple[dt.datetime, ...] = ()
+    approval_required: bool = True  # False: the room approves automatically (no manager asked)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesBooked(SeriesSnapshot):
+    """A series was booked; ``skipped`` are the starts left out because they were taken."""
+
+    signal: ClassVar[Signal] = series_booked
+    skipped: tuple[dt.datetime, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesChanged(SeriesSnapshot):
+    """Occurrences moved together (``scope`` following or all, from ``from_start``)."""
+
+    signal: ClassVar[Signal] = series_changed
+    scope: str
+    from_start: dt.datetime
+    changed_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesCancelled(SeriesSnapshot):
+    """Occurrences cancelled together (``scope`` following or all, from ``from_start``)."""
+
+    signal: ClassVar[Signal] = series_cancelled
+    scope: str
+    from_start: dt.datetime

@@ -154,6 +154,34 @@ class OpeningHours(models.Model):
             raise ValidationError({"closes": ["Must be after opens (00:00: midnight)."]})
 
 
+class Series(models.Model):
+    """A recurring booking: an RFC 5545 rule expanded (python-dateutil) into occurrences, each an
+    ordinary ``Booking`` with its own approval. The rule is kept as given; the occurrences are the
+    truth (they may have been moved or cancelled one by one since)."""
+
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="series")
+    booking_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="booking_series"
+    )
+    rrule = models.CharField("recurrence rule", max_length=500)
+    # The first occurrence's times as asked (wall-clock times in the room's zone, stored aware).
+    first_start = models.DateTimeField()
+    first_end = models.DateTimeField()
+    time_zone = models.CharField(max_length=64)
+    skipped = models.JSONField(
+        default=list, blank=True, help_text="Starts left out at booking because they were taken."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return f"Series #{self.pk} {self.room} {self.rrule}"
+
+
 class Booking(models.Model):
     STATUS_CHOICES = [(BOOKED, "Booked"), (CANCELLED, "Cancelled")]
     CAUSE_CHOICES = [(CAUSE_USER, "Cancelled by a user"), (CAUSE_DENIED, "Approval denied")]
@@ -176,6 +204,11 @@ class Booking(models.Model):
         max_length=16, choices=APPROVAL_CHOICES, default=APPROVAL_PENDING
     )
     approval_seq = models.BigIntegerField(default=0, editable=False)
+    series = models.ForeignKey(
+        Series, on_delete=models.PROTECT, null=True, blank=True, related_name="occurrences"
+    )
+    # An occurrence changed or cancelled on its own: series-wide moves leave it as it is.
+    detached = models.BooleanField("edited individually", default=False)
 
     class Meta:
         ordering = ["use_start_dtm", "id"]

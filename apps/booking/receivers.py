@@ -35,6 +35,7 @@ def cancel_denied_booking(sender, event: ConfirmDenied, seq: int, **kwargs) -> N
         actor=event.actor or event.confirm_user_id or "",
         cause=CAUSE_DENIED,
         reason=event.reason,
+        in_series_action=event.in_series_action,
     )
 
 

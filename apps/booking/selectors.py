@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.booking.events import BOOKED
-from apps.booking.models import Booking, Room
+from apps.booking.models import Booking, Room, Series
 from roombooking.roles import is_office_staff
 
 
@@ -75,3 +75,28 @@ def room_manager_usernames(room: Room) -> tuple[str, ...]:
 
 def rooms() -> QuerySet[Room]:
     return Room.objects.prefetch_related("managers", "opening_hours")
+
+
+def series_for_reading(*, user: AbstractBaseUser, series_id: int) -> Series:
+    """A series its booker, the managers of its room and office staff may read; else 404."""
+    series = Series.objects.select_related("room", "booking_user").filter(pk=series_id).first()
+    if series is None:
+        raise Http404
+    if series.booking_user_id == user.pk or is_office_staff(user):
+        return series
+    if series.room.managers.filter(pk=user.pk).exists():
+        return series
+    raise Http404
+
+
+def series_for_writing(*, user: AbstractBaseUser, series_id: int) -> Series:
+    """Only the booker and office staff change a series; a room manager gets 403."""
+    series = series_for_reading(user=user, series_id=series_id)
+    if series.booking_user_id != user.pk and not is_office_staff(user):
+        raise PermissionDenied("Only the booker or office staff may change this series.")
+    return series
+
+
+def series_occurrences(series: Series) -> QuerySet[Booking]:
+    """Every occurrence, cancelled ones too (a series' history), in time order."""
+    return series.occurrences.select_related("room").order_by("use_start_dtm", "pk")

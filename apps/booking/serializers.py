@@ -102,6 +102,12 @@ class BookingSerializer(serializers.Serializer):
     status = serializers.CharField()
     bookingDtm = serializers.CharField(help_text="When the booking was made.")
     updatedDtm = serializers.CharField()
+    seriesId = serializers.IntegerField(
+        allow_null=True, help_text="The recurring series this booking is an occurrence of."
+    )
+    detached = serializers.BooleanField(
+        help_text="An occurrence changed or cancelled on its own: series-wide moves skip it."
+    )
 
     def to_representation(self, booking: Booking) -> dict:
         zone = booking.room.zone
@@ -115,6 +121,8 @@ class BookingSerializer(serializers.Serializer):
             "status": booking.status,
             "bookingDtm": format_iso(booking.created_at, zone=zone),
             "updatedDtm": format_iso(booking.updated_at, zone=zone),
+            "seriesId": booking.series_id,
+            "detached": booking.detached,
         }
         request = self.context.get("request")
         if request is not None:  # the original's Spring Data REST links

@@ -4,9 +4,11 @@ from rest_framework.routers import SimpleRouter
 from apps.booking.views import BookingViewSet, RoomViewSet
 from apps.booking.views_availability import AvailableRoomsView, RoomAvailabilityView
 from apps.booking.views_day import day_view
+from apps.booking.views_series import SeriesViewSet
 
 # Only the registry is used: roombooking/urls.py merges it into the project's router.
 router = SimpleRouter()
+router.register("bookings/series", SeriesViewSet, basename="booking-series")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("rooms", RoomViewSet, basename="room")
 urlpatterns: list = [  # anything beyond the router's resources

@@ -6,11 +6,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.booking import selectors, services
+from apps.booking.events import SCOPE_ALL, SCOPE_FOLLOWING, SCOPE_THIS
 from apps.booking.filters import BookingFilter, RoomFilter
 from apps.booking.models import Booking
 from apps.booking.permissions import OfficeStaffOrReadOnly
@@ -21,7 +23,25 @@ from apps.booking.serializers import (
     RoomSerializer,
     absolute_url,
 )
+from apps.booking.views_series import series_answer
 from roombooking.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+
+SCOPE_PARAMETER = OpenApiParameter(
+    "scope",
+    OpenApiTypes.STR,
+    enum=[SCOPE_THIS, SCOPE_FOLLOWING, SCOPE_ALL],
+    description="For an occurrence of a series: this one only (default; it becomes detached), "
+    "this and the following ones, or every one that has not started. With following/all the "
+    "answer is the series (GET /bookings/series/{id}).",
+)
+
+
+def _scope(request: Request) -> str:
+    scope = request.query_params.get("scope", SCOPE_THIS)
+    if scope not in (SCOPE_THIS, SCOPE_FOLLOWING, SCOPE_ALL):
+        raise ValidationError({"scope": [f"Use {SCOPE_THIS}, {SCOPE_FOLLOWING} or {SCOPE_ALL}."]})
+    return scope
+
 
 _DATETIME_PARAMS = [
     OpenApiParameter(
@@ -78,20 +98,36 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         location = absolute_url(request, "booking-detail", booking.pk)
         return self.answer(booking, status=status.HTTP_201_CREATED, headers={"Location": location})
 
-    @extend_schema(request=BookingInputSerializer, responses=BookingSerializer)
+    @extend_schema(
+        request=BookingInputSerializer, responses=BookingSerializer, parameters=[SCOPE_PARAMETER]
+    )
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        scope = _scope(request)
         booking = selectors.booking_for_writing(user=request.user, booking_id=kwargs["pk"])
         data = BookingInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        changed = services.change_booking(
-            actor=request.user, booking_id=booking.pk, **data.service_arguments()
-        )
+        arguments = data.service_arguments()
+        if scope != SCOPE_THIS:
+            if "booking_user" in arguments:
+                message = "Give an occurrence to someone else one at a time (scope=this)."
+                raise ValidationError({"bookingUserId": [message]})
+            series = services.change_series(
+                actor=request.user, booking_id=booking.pk, scope=scope, **arguments
+            )
+            return series_answer(request, series)
+        changed = services.change_booking(actor=request.user, booking_id=booking.pk, **arguments)
         return self.answer(changed)
 
+    @extend_schema(parameters=[SCOPE_PARAMETER])
     def destroy(self, request: Request, *args, **kwargs) -> Response:
-        """Cancel the booking: its slot is free again."""
+        """Cancel the booking (with ``scope``, occurrences of its series): slots are free again."""
+        scope = _scope(request)
         booking = selectors.booking_for_writing(user=request.user, booking_id=kwargs["pk"])
-        services.cancel_booking(booking_id=booking.pk, actor=request.user.get_username())
+        actor = request.user.get_username()
+        if scope != SCOPE_THIS:
+            services.cancel_series(actor=actor, booking_id=booking.pk, scope=scope)
+        else:
+            services.cancel_booking(booking_id=booking.pk, actor=actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -19,5 +19,6 @@ API_NAMES: dict[str, str] = {
     "cancel_cause": "cancelCause",
     "cancel_reason": "cancelReason",
     "updated_dtm": "updatedDtm",
+    "series_id": "seriesId",
     "last_seq": "lastSeq",
 }

@@ -103,6 +103,7 @@ class BookingListFilter(FilterSet):
     roomId = IntegerFilter(field_name="room_id")
     bookingUserId = django_filters.CharFilter(field_name="booking_user_id")
     bookingId = IntegerFilter(field_name="booking_id")
+    seriesId = IntegerFilter(field_name="series_id")
     bookingStatus = ChoiceListFilter(field_name="booking_status", choices=BOOKING_STATUSES)
     confirmStatus = ChoiceListFilter(field_name="confirm_status", choices=CONFIRM_STATUSES)
     window_from = InstantFilter(field_name="use_end_dtm", lookup_expr="gt", label="from")

@@ -42,6 +42,8 @@ class BookingListRow(models.Model):
     cancel_cause = models.CharField(max_length=16, blank=True, default="")
     cancel_reason = models.TextField(blank=True, default="")
     updated_dtm = models.DateTimeField()
+    # The booking's recurring series (BookingSnapshot.series_id); filter ?seriesId=.
+    series_id = models.BigIntegerField(null=True, blank=True)
     last_seq = models.BigIntegerField()
 
     class Meta:
@@ -60,6 +62,7 @@ class BookingListRow(models.Model):
             models.Index(fields=["booking_dtm", "booking_id"], name="bl_booked_idx"),
             models.Index(fields=["booking_status", "use_start_dtm"], name="bl_status_start_idx"),
             models.Index(fields=["confirm_status", "use_start_dtm"], name="bl_confirm_start_idx"),
+            models.Index(fields=["series_id", "use_start_dtm"], name="bl_series_start_idx"),
         ]
 
     def __str__(self) -> str:

@@ -38,6 +38,7 @@ class RowState:
     cancelled_dtm: dt.datetime | None = None
     cancel_cause: str = ""
     cancel_reason: str = ""
+    series_id: int | None = None
 
     @classmethod
     def field_names(cls) -> list[str]:
@@ -84,6 +85,7 @@ def _apply_booking(
         use_end_dtm=event.use_end_dtm,
         booking_dtm=event.booking_dtm,
         booking_status=event.status,
+        series_id=event.series_id,
     )
     if isinstance(event, BookingCancelled):
         values.update(

@@ -18,7 +18,7 @@ ROW_FIELDS = (
     "booking_id", "room_id", "room_name", "room_managers", "booking_user_id", "use_start_dtm",
     "use_end_dtm", "booking_dtm", "booking_status", "confirm_id", "confirm_status",
     "confirm_user_id", "confirm_dtm", "confirm_reason", "cancelled_dtm", "cancel_cause",
-    "cancel_reason", "updated_dtm",
+    "cancel_reason", "updated_dtm", "series_id",
 )  # fmt: skip
 
 
@@ -56,6 +56,7 @@ class FastRowListSerializer(serializers.ListSerializer):
                 "cancelCause": str(row["cancel_cause"]),
                 "cancelReason": str(row["cancel_reason"]),
                 "updatedDtm": _iso(row["updated_dtm"], zone),
+                "seriesId": row["series_id"],
             }
             for row in (r if isinstance(r, dict) else r.__dict__ for r in rows)
         ]
@@ -83,6 +84,7 @@ class BookingListRowSerializer(serializers.Serializer):
     cancelCause = serializers.CharField(source="cancel_cause")
     cancelReason = serializers.CharField(source="cancel_reason")
     updatedDtm = serializers.DateTimeField(source="updated_dtm")
+    seriesId = serializers.IntegerField(source="series_id", allow_null=True)
 
     class Meta:
         list_serializer_class = FastRowListSerializer

@@ -69,7 +69,7 @@ class ConfirmAdmin(admin.ModelAdmin):
     list_filter = [DecisionFilter, "room_name", ("use_start_dtm", admin.DateFieldListFilter)]
     search_fields = ["room_name", "user_id", "user_email", "=booking_id", "confirm_user_id"]
     ordering = ["created", "id"]
-    actions = ["approve_selected", "deny_selected"]
+    actions = ["approve_selected", "deny_selected", "approve_series", "deny_series"]
     list_per_page = 50
     change_form_template = "admin/confirm/confirm/change_form.html"
     fields = [
@@ -80,6 +80,7 @@ class ConfirmAdmin(admin.ModelAdmin):
         "user_email",
         "created",
         "booking_id",
+        "series_id",
         "approvers",
         "confirm_user_id",
         "confirm_dtm",
@@ -126,6 +127,27 @@ class ConfirmAdmin(admin.ModelAdmin):
             admin_decisions.report(request, outcome, status=DENIED)
             return None  # back to the list
         return self._deny_page(request, list(queryset), form, bulk=True)
+
+    @admin.action(
+        description="Approve every waiting occurrence of the selected requests' series",
+        permissions=["change"],
+    )
+    def approve_series(self, request: HttpRequest, queryset) -> None:
+        outcome = admin_decisions.decide_series(request, queryset, status=CONFIRMED)
+        admin_decisions.report(request, outcome, status=CONFIRMED)
+
+    @admin.action(
+        description="Deny every waiting occurrence of the selected requests' series…",
+        permissions=["change"],
+    )
+    def deny_series(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        form = DenyForm(request.POST if "confirm_deny" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            outcome = admin_decisions.decide_series(request, queryset, status=DENIED, reason=reason)
+            admin_decisions.report(request, outcome, status=DENIED)
+            return None
+        return self._deny_page(request, list(queryset), form, bulk=True, action="deny_series")
 
     # --- Approve and Deny on the detail page --------------------------------------------------
 
@@ -206,7 +228,13 @@ class ConfirmAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._changelist_url())
 
     def _deny_page(
-        self, request: HttpRequest, confirms: list[Confirm], form: DenyForm, *, bulk: bool
+        self,
+        request: HttpRequest,
+        confirms: list[Confirm],
+        form: DenyForm,
+        *,
+        bulk: bool,
+        action: str = "deny_selected",
     ) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
@@ -215,6 +243,8 @@ class ConfirmAdmin(admin.ModelAdmin):
             "confirms": confirms,
             "form": form,
             "bulk": bulk,
+            "action_name": action,
+            "whole_series": action == "deny_series",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "changelist_url": self._changelist_url(),
         }

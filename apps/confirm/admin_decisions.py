@@ -45,6 +45,40 @@ def decide_each(
     return outcome
 
 
+def decide_series(
+    request: HttpRequest, confirms: Iterable[Confirm], *, status: str, reason: str = ""
+) -> Outcome:
+    """Decide the whole series of each selected request (each series in its own transaction);
+    a selected request without a series is decided alone."""
+    outcome = Outcome()
+    seen: set[int] = set()
+    for confirm in confirms:
+        if confirm.series_id is None:
+            single = decide_each(request, [confirm], status=status, reason=reason)
+            outcome.decided += single.decided
+            outcome.failed += single.failed
+            continue
+        if confirm.series_id in seen:
+            continue
+        seen.add(confirm.series_id)
+        label = f"series {confirm.series_id} ({confirm.room_name or confirm.room_id})"
+        try:
+            decided = services.decide_series(
+                series_id=confirm.series_id, user=request.user, status=status, reason=reason
+            )
+        except Http404:
+            outcome.failed.append(f"{label}: its bookings were cancelled meanwhile")
+        except PermissionDenied:
+            outcome.failed.append(f"{label}: you do not manage this room")
+        except APIException as exc:  # Conflict: nothing waits
+            outcome.failed.append(f"{label}: {exc.detail}")
+        except ValidationError as exc:
+            outcome.failed.append(f"{label}: {'; '.join(exc.messages)}")
+        else:
+            outcome.decided.append(f"{label}, {len(decided)} occurrence(s)")
+    return outcome
+
+
 def report(request: HttpRequest, outcome: Outcome, *, status: str) -> None:
     verb = {CONFIRMED: "Approved", DENIED: "Denied"}[status]
     if outcome.decided:

@@ -27,6 +27,7 @@ DENIED = "DENIED"
 confirm_requested = Signal()
 confirm_completed = Signal()
 confirm_denied = Signal()
+series_decided = Signal()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +48,10 @@ class ConfirmSnapshot(Event):
     confirm_user_id: str | None  # who decided
     confirm_dtm: dt.datetime | None
     reason: str = ""
+    series_id: int | None = None  # the booking's series (BookingSnapshot.series_id)
+    # Published as part of a series action (booking or deciding a whole series): the Series*
+    # event of that action makes the one summary email instead of one per occurrence.
+    in_series_action: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,3 +78,22 @@ class ConfirmDenied(ConfirmSnapshot):
     transaction."""
 
     signal: ClassVar[Signal] = confirm_denied
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesDecided(Event):
+    """A manager approved (CONFIRMED) or denied (DENIED) every pending occurrence of a series at
+    once; published after the ConfirmCompleted / ConfirmDenied events of the occurrences."""
+
+    signal: ClassVar[Signal] = series_decided
+    series_id: int
+    status: str  # CONFIRMED | DENIED
+    room_id: int
+    room_name: str
+    room_time_zone: str
+    user_id: str  # the booker's username
+    user_email: str
+    confirm_user_id: str  # who decided
+    reason: str = ""
+    booking_ids: tuple[int, ...]
+    starts: tuple[dt.datetime, ...]

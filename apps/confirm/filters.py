@@ -25,6 +25,7 @@ class ConfirmFilter(FilterSet):
     roomId = IdFilter(field_name="room_id")
     bookingId = IdFilter(field_name="booking_id")
     userId = django_filters.CharFilter(field_name="user_id")
+    seriesId = IdFilter(field_name="series_id")
     ordering = django_filters.OrderingFilter(
         fields=(
             ("id", "id"),

@@ -39,6 +39,9 @@ class Confirm(models.Model):
     confirm_user_id = models.CharField("decided by", max_length=150, null=True, blank=True)
     confirm_dtm = models.DateTimeField("decided at", null=True, blank=True)
     reason = models.TextField(blank=True)
+    # The booking's recurring series (BookingSnapshot.series_id): decided at once with
+    # services.decide_series. A plain id: the series is the booking app's.
+    series_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # Bus sequence number of the last booking event applied: older replayed events are ignored.
     booking_seq = models.BigIntegerField(default=0, editable=False)
     created = models.DateTimeField("waiting since", auto_now_add=True)

@@ -21,6 +21,7 @@ class ConfirmSerializer(serializers.ModelSerializer):
     useEndDtm = serializers.DateTimeField(source="use_end_dtm", read_only=True)
     createdDtm = serializers.DateTimeField(source="created", read_only=True)
     updatedDtm = serializers.DateTimeField(source="updated", read_only=True)
+    seriesId = serializers.IntegerField(source="series_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Confirm
@@ -40,6 +41,7 @@ class ConfirmSerializer(serializers.ModelSerializer):
             "useEndDtm",
             "createdDtm",
             "updatedDtm",
+            "seriesId",
         ]
         read_only_fields = fields
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.confirm import selectors, services
 from apps.confirm.filters import ConfirmFilter
@@ -53,3 +54,43 @@ class ConfirmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             reason=decision.validated_data["reason"],
         )
         return Response(ConfirmSerializer(decided, context={"request": request}).data)
+
+
+class SeriesDecisionAnswer(serializers.Serializer):
+    seriesId = serializers.IntegerField()
+    status = serializers.CharField()
+    decided = ConfirmSerializer(many=True, help_text="The requests this decision decided.")
+
+
+class SeriesDecisionView(APIView):
+    """``PATCH /confirms/series/{seriesId}`` with ``{"status": "CONFIRMED" | "DENIED",
+    "reason"?}`` decides every occurrence of the series still waiting for a decision, in one
+    transaction (occurrences already decided keep their decision); one summary email."""
+
+    http_method_names = ["patch", "options"]
+
+    @extend_schema(
+        request=ConfirmDecisionSerializer,
+        responses=SeriesDecisionAnswer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
+    def patch(self, request: Request, series_id: str) -> Response:
+        decision = ConfirmDecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        if not selectors.confirms_visible_to(request.user).filter(series_id=series_id).exists():
+            raise NotFound()
+        decided = services.decide_series(
+            series_id=int(series_id),
+            user=request.user,
+            status=decision.validated_data["status"],
+            reason=decision.validated_data["reason"],
+        )
+        context = {"request": request}
+        return Response(
+            {
+                "seriesId": int(series_id),
+                "status": decision.validated_data["status"],
+                "decided": ConfirmSerializer(decided, many=True, context=context).data,
+            }
+        )

@@ -7,39 +7,40 @@ zone and status.
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-from dataclasses import dataclass
-
-from django.conf import settings
-
-from apps.booking.events import CAUSE_DENIED, BookingCancelled, BookingChanged, BookingCreated
-from apps.confirm.events import ConfirmCompleted, ConfirmDenied, ConfirmRequested
+from apps.booking.events import (
+    CAUSE_DENIED,
+    BookingCancelled,
+    BookingChanged,
+    BookingCreated,
+    SeriesBooked,
+    SeriesCancelled,
+    SeriesChanged,
+)
+from apps.confirm.events import (
+    CONFIRMED,
+    ConfirmCompleted,
+    ConfirmDenied,
+    ConfirmRequested,
+    SeriesDecided,
+)
+from apps.notification.message_types import (
+    BOOKER,
+    CANCELED_CONTENTS,
+    MANAGERS,
+    PREVIOUS_BOOKER,
+    Message,
+    created_contents,
+    span,
+    zone_named,
+)
+from apps.notification.messages_series import series_message
 from roombooking.events import Event
-
-# Recipient roles: who a message is for, resolved to users by the services.
-BOOKER = "booker"
-PREVIOUS_BOOKER = "previous booker"
-MANAGERS = "managers"  # the room's managers; office staff when the room has none
-
-
-@dataclass(frozen=True)
-class Message:
-    audience: str  # BOOKER | PREVIOUS_BOOKER | MANAGERS
-    contents: str  # the short text of the original's Notification.contents
-    subject: str
-    body: str
-
-
-def created_contents(room_id: int) -> str:
-    return f"conference room[{room_id}] reservation is complete"
-
-
-CANCELED_CONTENTS = "reservation has been canceled"
 
 
 def messages_for(event: Event) -> list[Message]:
     """The messages ``event`` causes (empty for events nobody is told about)."""
+    if getattr(event, "in_series_action", False):
+        return []  # one occurrence of a series action: the action's Series* event sums it up
     match event:
         case BookingCreated():
             return [_booker(event, created_contents(event.room_id), "Reservation complete")]
@@ -62,6 +63,44 @@ def messages_for(event: Event) -> list[Message]:
             if event.reason:
                 contents += f" ({event.reason})"
             return [_booker(event, contents, "Reservation denied", status="DENIED, canceled")]
+        case SeriesBooked() | SeriesChanged() | SeriesCancelled() | SeriesDecided():
+            return _series(event)
+    return []
+
+
+def _series(event: Event) -> list[Message]:
+    """One summary per series action (instead of one email per occurrence)."""
+    room, count = event.room_id, len(event.booking_ids)
+    match event:
+        case SeriesBooked() if not event.approval_required:  # approved at once, nobody asked
+            booked = f"conference room[{room}] reservation is complete: a series of {count}"
+            return [series_message(BOOKER, event, booked + ", approved", "Series reserved")]
+        case SeriesBooked():
+            booked = f"conference room[{room}] reservation is complete: a series of {count}"
+            waits = (
+                f"conference room[{room}] series of {count} reservations waits for your approval"
+            )
+            return [
+                series_message(BOOKER, event, booked, "Series reserved"),
+                series_message(MANAGERS, event, waits, "Approval needed for a series"),
+            ]
+        case SeriesChanged():
+            changed = f"conference room[{room}] series reservation has been changed ({count})"
+            return [
+                series_message(BOOKER, event, changed, "Series changed"),
+                series_message(MANAGERS, event, changed, "Series changed"),
+            ]
+        case SeriesCancelled():
+            contents = f"{CANCELED_CONTENTS} ({count} of a series)"
+            return [series_message(BOOKER, event, contents, "Series canceled")]
+        case SeriesDecided() if event.status == CONFIRMED:
+            contents = f"conference room[{room}] series reservation has been approved ({count})"
+            return [series_message(BOOKER, event, contents, "Series approved")]
+        case SeriesDecided():
+            contents = f"{CANCELED_CONTENTS}: approval denied ({count} of a series)"
+            if event.reason:
+                contents += f" ({event.reason})"
+            return [series_message(BOOKER, event, contents, "Series denied")]
     return []
 
 
@@ -85,20 +124,20 @@ def _booker(event: Event, contents: str, subject: str, *, status: str | None = N
 def _message(
     audience: str, event: Event, contents: str, subject: str, *, status: str | None = None
 ) -> Message:
-    zone = _zone(event.room_time_zone)
+    zone = zone_named(event.room_time_zone)
     start, end = event.use_start_dtm.astimezone(zone), event.use_end_dtm.astimezone(zone)
     booker = getattr(event, "booking_user_id", None) or getattr(event, "user_id", "")
     lines = [
         contents,
         "",
         f"Room:     {event.room_name} (room {event.room_id})",
-        f"When:     {_span(start, end)} ({zone.key})",
+        f"When:     {span(start, end)} ({zone.key})",
         f"Booked by: {booker}",
         f"Booking:  #{event.booking_id}",
         f"Status:   {status or event.status}",
     ]
     if isinstance(event, BookingChanged) and event.slot_changed:
-        before = _span(
+        before = span(
             event.previous_start_dtm.astimezone(zone), event.previous_end_dtm.astimezone(zone)
         )
         lines.append(f"Before:   room {event.previous_room_id}, {before}")
@@ -106,16 +145,3 @@ def _message(
         lines.append(f"Reason:   {event.reason}")
     full_subject = f"{subject}: {event.room_name}, {start:%Y-%m-%d %H:%M}"
     return Message(audience, contents, full_subject[:255], "\n".join(lines) + "\n")
-
-
-def _span(start: dt.datetime, end: dt.datetime) -> str:
-    if start.date() == end.date():
-        return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
-    return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)

@@ -7,8 +7,20 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from apps.booking.events import booking_cancelled, booking_changed, booking_created
-from apps.confirm.events import confirm_completed, confirm_denied, confirm_requested
+from apps.booking.events import (
+    booking_cancelled,
+    booking_changed,
+    booking_created,
+    series_booked,
+    series_cancelled,
+    series_changed,
+)
+from apps.confirm.events import (
+    confirm_completed,
+    confirm_denied,
+    confirm_requested,
+    series_decided,
+)
 from apps.notification import services
 
 
@@ -18,6 +30,10 @@ from apps.notification import services
 @receiver(confirm_requested, dispatch_uid="notification.confirm_requested")
 @receiver(confirm_completed, dispatch_uid="notification.confirm_completed")
 @receiver(confirm_denied, dispatch_uid="notification.confirm_denied")
+@receiver(series_booked, dispatch_uid="notification.series_booked")
+@receiver(series_changed, dispatch_uid="notification.series_changed")
+@receiver(series_cancelled, dispatch_uid="notification.series_cancelled")
+@receiver(series_decided, dispatch_uid="notification.series_decided")
 def notify(
     sender, event, seq: int, fresh: bool = False, new_booking: bool = False, **kwargs
 ) -> None:

@@ -49,6 +49,8 @@ def test_create_publishes_a_complete_event(user, room, manager, published):
         "approval_required": True,
         "policy_override": False,
         "overridden_rules": [],
+        "series_id": None,
+        "in_series_action": False,
     }
 
 

@@ -97,6 +97,7 @@ def test_fields_are_camel_case_with_offsets(client_for, user, rows):
         "cancelCause": "",
         "cancelReason": "",
         "updatedDtm": body["updatedDtm"],
+        "seriesId": None,
     }
     assert body["updatedDtm"].endswith("+09:00")
 

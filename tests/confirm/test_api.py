@@ -66,6 +66,7 @@ def test_detail_has_the_originals_fields(client_for, request_for, manager):
         "useEndDtm": "2030-03-04T11:00:00+09:00",
         "createdDtm": body["createdDtm"],
         "updatedDtm": body["updatedDtm"],
+        "seriesId": None,
     }
     assert body["createdDtm"].endswith("+09:00")
     assert client_for(manager).get(f"/confirms/{confirm.pk}/").status_code == 200

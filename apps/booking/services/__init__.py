@@ -12,8 +12,18 @@ from apps.booking.services.rooms import (
     set_opening_hours,
     update_room,
 )
+from apps.booking.services.series import (
+    book_series,
+    cancel_series,
+    cancel_whole_series,
+    change_series,
+)
 
 __all__ = [
+    "book_series",
+    "cancel_series",
+    "cancel_whole_series",
+    "change_series",
     "cancel_booking",
     "change_booking",
     "create_booking",

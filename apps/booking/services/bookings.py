@@ -21,7 +21,7 @@ from apps.booking.events import (
     BookingChanged,
     BookingCreated,
 )
-from apps.booking.models import Booking, Room
+from apps.booking.models import Booking, Room, Series
 from apps.booking.services import policies
 from apps.booking.services.slots import (
     Slot,
@@ -48,17 +48,20 @@ def create_booking(
     booking_user: str | None = None,
     override_policy: bool = False,
     now: dt.datetime | None = None,
+    series: Series | None = None,
 ) -> Booking:
     """Book ``room_id`` for ``booking_user`` (a username; default: the actor).
 
     Naive times are wall-clock times in the room's time zone. Only office staff may book for
     someone else or break the room's policies with ``override_policy`` (403 for others; the
     event records the override and the rules it broke). Errors: 400 naming the field (and the
-    policy rule with its limit), 409 listing the overlapping bookings.
+    policy rule with its limit), 409 listing the overlapping bookings. ``series``: the booking
+    is an occurrence of that series, booked by a series action (apps.booking.services.series),
+    whose own event makes the one summary email.
     """
     with transaction.atomic():
         _check_may_override(actor, override_policy)
-        user = _booking_user(actor, booking_user)
+        user = booking_user_for(actor, booking_user)
         slot = checked_slot(
             room=active_room(room_id),
             start=use_start_dtm,
@@ -76,11 +79,14 @@ def create_booking(
             use_start_dtm=slot.start,
             use_end_dtm=slot.end,
             status=BOOKED,
+            series=series,
         )
         save_guarded(booking, slot, actor=actor)
         bus.publish(
             BookingCreated(
-                **snapshot(booking, actor=actor.get_username()),
+                **snapshot(
+                    booking, actor=actor.get_username(), in_series_action=series is not None
+                ),
                 policy_override=override_policy,
                 overridden_rules=overridden,
             ),
@@ -99,10 +105,13 @@ def change_booking(
     booking_user: str = UNCHANGED,
     override_policy: bool = False,
     now: dt.datetime | None = None,
+    in_series_action: bool = False,
 ) -> Booking:
     """Move an active booking to other times or another room, or (office staff only) give it to
     another user, with the same checks as a new booking (the room's policies included; office
-    staff may override them). A change that changes nothing publishes nothing."""
+    staff may override them). A change that changes nothing publishes nothing. An occurrence of
+    a series changed on its own becomes "detached": later series-wide moves leave it where it
+    is. ``in_series_action``: called by such a move (apps.booking.services.series)."""
     with transaction.atomic():
         _check_may_override(actor, override_policy)
         bus.lock_booking(booking_id)  # before any row lock: the bus's lock order (no deadlock)
@@ -161,11 +170,13 @@ def change_booking(
         if slot_changed:
             ensure_free(slot, actor=actor, exclude_id=booking.pk)
         booking.room, booking.use_start_dtm, booking.use_end_dtm = room, slot.start, slot.end
+        if booking.series_id is not None and not in_series_action:
+            booking.detached = True
         save_guarded(booking, slot, actor=actor)
         old_room, old_start, old_end, old_user = before
         bus.publish(
             BookingChanged(
-                **snapshot(booking, actor=actor.get_username()),
+                **snapshot(booking, actor=actor.get_username(), in_series_action=in_series_action),
                 policy_override=override_policy,
                 overridden_rules=overridden,
                 previous_room_id=old_room.pk,
@@ -180,11 +191,18 @@ def change_booking(
 
 
 def cancel_booking(
-    *, booking_id: int, actor: str, cause: str = CAUSE_USER, reason: str = ""
+    *,
+    booking_id: int,
+    actor: str,
+    cause: str = CAUSE_USER,
+    reason: str = "",
+    in_series_action: bool = False,
 ) -> Booking:
     """Cancel a booking; its slot is free again. ``actor`` is the username of whoever cancels
     (the caller has checked that they may). Cancelling a cancelled booking changes nothing and
-    publishes nothing, so a repeated denial or a double click is harmless."""
+    publishes nothing, so a repeated denial or a double click is harmless. An occurrence of a
+    series cancelled on its own is marked detached; ``in_series_action``: called by a series
+    action (cancelling several occurrences, or a series decision's denial)."""
     with transaction.atomic():
         # The bus's per-booking lock comes before any row lock, as in approval decisions: a
         # denial (lock, request row, then this booking) and a booker's cancellation can then
@@ -200,12 +218,14 @@ def cancel_booking(
         booking.cancelled_at = timezone.now()
         booking.cancel_cause = cause
         booking.cancel_reason = (reason or "")[:MAX_REASON_LENGTH]
-        booking.save(
-            update_fields=["status", "cancelled_at", "cancel_cause", "cancel_reason", "updated_at"]
-        )
+        fields = ["status", "cancelled_at", "cancel_cause", "cancel_reason", "updated_at"]
+        if booking.series_id is not None and not in_series_action:
+            booking.detached = True
+            fields.append("detached")
+        booking.save(update_fields=fields)
         bus.publish(
             BookingCancelled(
-                **snapshot(booking, actor=actor),
+                **snapshot(booking, actor=actor, in_series_action=in_series_action),
                 cause=cause,
                 reason=booking.cancel_reason,
                 cancelled_dtm=_utc(booking.cancelled_at),
@@ -258,7 +278,7 @@ def ensure_below_future_limit(
     return policies.enforce([violation] if violation else [], override=override_policy)
 
 
-def snapshot(booking: Booking, *, actor: str) -> dict[str, Any]:
+def snapshot(booking: Booking, *, actor: str, in_series_action: bool = False) -> dict[str, Any]:
     """The fields every booking event carries (see apps.booking.events.BookingSnapshot)."""
     room = booking.room
     return {
@@ -275,6 +295,8 @@ def snapshot(booking: Booking, *, actor: str) -> dict[str, Any]:
         "use_end_dtm": _utc(booking.use_end_dtm),
         "status": booking.status,
         "booking_dtm": _utc(booking.created_at),
+        "series_id": booking.series_id,
+        "in_series_action": in_series_action,
     }
 
 
@@ -283,7 +305,7 @@ def _check_may_override(actor, override_policy: bool) -> None:
         raise PermissionDenied("Only office staff may override a room's policies (overridePolicy).")
 
 
-def _booking_user(actor, username: str | None):
+def booking_user_for(actor, username: str | None):
     if username is None or username == actor.get_username():
         return actor
     if not is_office_staff(actor):

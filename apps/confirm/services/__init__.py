@@ -13,12 +13,14 @@ from apps.confirm.services.decisions import (
 )
 from apps.confirm.services.managers import ROOM_MANAGER_PERMISSIONS, make_room_manager
 from apps.confirm.services.requests import delete_confirm, reopen_confirm, request_confirm
+from apps.confirm.services.series import decide_series
 
 __all__ = [
     "REASON_MAX_LENGTH",
     "ROOM_MANAGER_PERMISSIONS",
     "complete_confirm",
     "decide_confirm",
+    "decide_series",
     "delete_confirm",
     "deny_confirm",
     "make_room_manager",

@@ -50,9 +50,22 @@ def request_confirm(
         confirm.save()
         _store_approvers(confirm, new=True)
         if confirm.status == CONFIRMED:
-            bus.publish(ConfirmCompleted(**snapshot(confirm), actor=SYSTEM_USER, automatic=True))
+            bus.publish(
+                ConfirmCompleted(
+                    **snapshot(confirm),
+                    actor=SYSTEM_USER,
+                    automatic=True,
+                    in_series_action=booking.in_series_action,
+                )
+            )
         else:
-            bus.publish(ConfirmRequested(**snapshot(confirm), actor=booking.actor))
+            bus.publish(
+                ConfirmRequested(
+                    **snapshot(confirm),
+                    actor=booking.actor,
+                    in_series_action=booking.in_series_action,
+                )
+            )
         return confirm
 
 
@@ -91,9 +104,23 @@ def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
         if new_approvers:
             _store_approvers(confirm)
         if approved_by_system:
-            bus.publish(ConfirmCompleted(**snapshot(confirm), actor=SYSTEM_USER, automatic=True))
+            bus.publish(
+                ConfirmCompleted(
+                    **snapshot(confirm),
+                    actor=SYSTEM_USER,
+                    automatic=True,
+                    in_series_action=booking.in_series_action,
+                )
+            )
         elif reopened or (new_approvers and confirm.status == BOOKED):
-            bus.publish(ConfirmRequested(**snapshot(confirm), actor=booking.actor, reopened=True))
+            bus.publish(
+                ConfirmRequested(
+                    **snapshot(confirm),
+                    actor=booking.actor,
+                    reopened=True,
+                    in_series_action=booking.in_series_action,
+                )
+            )
         return confirm
 
 
@@ -135,6 +162,7 @@ def _copied_from(booking: BookingSnapshot) -> dict[str, object]:
         "user_email": booking.booking_user_email,
         "use_start_dtm": booking.use_start_dtm,
         "use_end_dtm": booking.use_end_dtm,
+        "series_id": booking.series_id,
     }
 
 
@@ -155,6 +183,7 @@ def snapshot(confirm: Confirm) -> dict[str, object]:
         "confirm_user_id": confirm.confirm_user_id,
         "confirm_dtm": confirm.confirm_dtm,
         "reason": confirm.reason,
+        "series_id": confirm.series_id,
     }
 
 

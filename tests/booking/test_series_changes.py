@@ -1,0 +1,248 @@
+"""Changing and cancelling a series from one occurrence: ``scope=this|following|all``.
+Occurrences changed or cancelled on their own stay as they are when the series moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from apps.booking import services
+from apps.booking.events import BOOKED, CANCELLED
+from apps.booking.models import Booking
+from apps.confirm.services import make_room_manager
+from roombooking.models import EventLog
+from tests.booking.series_support import (
+    DAY,
+    FIRST,
+    HOUR,
+    NOW,
+    SEOUL,
+    WEEK,
+    active_starts,
+    frozen,
+    post_series,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock_and_no_throttle(settings):
+    settings.API_THROTTLE_WRITES = ""
+    with frozen():
+        yield
+
+
+@pytest.fixture
+def weekly(client_for, user, room):
+    """Alice's four Mondays at 10:00 (FIRST and the three following weeks): their booking ids."""
+    body = post_series(client_for(user), room, rrule="FREQ=WEEKLY;COUNT=4").json()
+    return body["id"], [o["id"] for o in body["occurrences"]]
+
+
+def times(booking_id: int) -> tuple[dt.datetime, dt.datetime]:
+    booking = Booking.objects.get(pk=booking_id)
+    return booking.use_start_dtm.astimezone(SEOUL), booking.use_end_dtm.astimezone(SEOUL)
+
+
+def patch(client, booking_id, scope, **body):
+    return client.patch(f"/bookings/{booking_id}?scope={scope}", body, format="json")
+
+
+def test_changing_one_occurrence_detaches_it(client_for, user, weekly):
+    series_id, ids = weekly
+    moved = patch(
+        client_for(user),
+        ids[1],
+        "this",
+        useStartDtm=(FIRST + WEEK + 2 * HOUR).isoformat(),
+        useEndDtm=(FIRST + WEEK + 3 * HOUR).isoformat(),
+    )
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["detached"] is True and moved.json()["seriesId"] == series_id
+    [changed] = EventLog.objects.filter(event_type="BookingChanged")
+    assert changed.payload["in_series_action"] is False  # an ordinary change: its own email
+    assert not EventLog.objects.filter(event_type="SeriesChanged").exists()
+
+
+def test_moving_the_following_ones_keeps_the_individually_changed_one(client_for, user, weekly):
+    series_id, ids = weekly
+    client = client_for(user)
+    alone = FIRST + 2 * WEEK + 5 * HOUR  # the third Monday moved on its own to 15:00
+    patch(
+        client, ids[2], "this", useStartDtm=alone.isoformat(), useEndDtm=(alone + HOUR).isoformat()
+    )
+    answer = patch(
+        client,
+        ids[1],
+        "following",
+        useStartDtm=(FIRST + WEEK + HOUR).isoformat(),
+        useEndDtm=(FIRST + WEEK + 3 * HOUR).isoformat(),
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["id"] == series_id  # the answer is the series
+    assert times(ids[0]) == (FIRST, FIRST + HOUR)  # before the chosen one: untouched
+    assert times(ids[1]) == (FIRST + WEEK + HOUR, FIRST + WEEK + 3 * HOUR)
+    assert times(ids[2]) == (alone, alone + HOUR)  # detached: kept
+    assert times(ids[3]) == (FIRST + 3 * WEEK + HOUR, FIRST + 3 * WEEK + 3 * HOUR)
+    assert not Booking.objects.get(pk=ids[3]).detached  # moved with the series, still in it
+    [summary] = EventLog.objects.filter(event_type="SeriesChanged")
+    assert summary.payload["booking_ids"] == [ids[1], ids[3]]
+    assert summary.payload["scope"] == "following"
+    assert summary.payload["changed_fields"] == ["useStartDtm", "useEndDtm"]
+    changes = EventLog.objects.filter(event_type="BookingChanged", payload__in_series_action=True)
+    assert changes.count() == 2
+
+
+def test_moving_all_by_a_day_does_not_collide_with_itself(client_for, user, room):
+    body = post_series(client_for(user), room, rrule="FREQ=DAILY;COUNT=4").json()
+    ids = [o["id"] for o in body["occurrences"]]
+    later = FIRST + DAY
+    answer = patch(
+        client_for(user),
+        ids[0],
+        "all",
+        useStartDtm=later.isoformat(),
+        useEndDtm=(later + HOUR).isoformat(),
+    )
+    assert answer.status_code == 200, answer.content
+    assert active_starts(body["id"]) == [FIRST + n * DAY for n in range(1, 5)]
+
+
+def test_a_move_onto_taken_slots_is_refused_whole_listing_every_date(
+    client_for, user, other_user, room, weekly
+):
+    series_id, ids = weekly
+    for week in (1, 3):
+        services.create_booking(
+            actor=other_user,
+            room_id=room.pk,
+            use_start_dtm=FIRST + week * WEEK + 2 * HOUR,
+            use_end_dtm=FIRST + week * WEEK + 3 * HOUR,
+        )
+    before = list(Booking.objects.filter(series_id=series_id).values_list("use_start_dtm"))
+    answer = patch(
+        client_for(user),
+        ids[0],
+        "all",
+        useStartDtm=(FIRST + 2 * HOUR).isoformat(),
+        useEndDtm=(FIRST + 3 * HOUR).isoformat(),
+    )
+    assert answer.status_code == 409, answer.content
+    assert answer.json()["conflictingDates"] == ["2027-01-18", "2027-02-01"]
+    assert list(Booking.objects.filter(series_id=series_id).values_list("use_start_dtm")) == before
+    assert not EventLog.objects.filter(event_type__in=["BookingChanged", "SeriesChanged"]).exists()
+
+
+def test_moving_a_series_to_another_room(client_for, user, other_room, weekly):
+    series_id, ids = weekly
+    answer = patch(client_for(user), ids[2], "following", roomId=other_room.pk)
+    assert answer.status_code == 200, answer.content
+    rooms = [Booking.objects.get(pk=pk).room_id for pk in ids]
+    assert rooms[:2] == [answer.json()["roomId"]] * 2 and rooms[2:] == [other_room.pk] * 2
+
+
+def test_all_leaves_the_occurrences_that_have_started(client_for, user, weekly):
+    series_id, ids = weekly
+    with frozen(FIRST + WEEK + HOUR / 2):  # the second Monday's meeting is under way
+        answer = patch(
+            client_for(user),
+            ids[2],
+            "all",
+            useStartDtm=(FIRST + 2 * WEEK + HOUR).isoformat(),
+            useEndDtm=(FIRST + 2 * WEEK + 2 * HOUR).isoformat(),
+        )
+    assert answer.status_code == 200, answer.content
+    assert times(ids[0])[0] == FIRST and times(ids[1])[0] == FIRST + WEEK
+    assert times(ids[2])[0] == FIRST + 2 * WEEK + HOUR
+    assert times(ids[3])[0] == FIRST + 3 * WEEK + HOUR
+
+
+def test_cancelling_this_and_the_following_ones(client_for, user, weekly):
+    series_id, ids = weekly
+    client = client_for(user)
+    alone = FIRST + 3 * WEEK + 4 * HOUR
+    patch(
+        client, ids[3], "this", useStartDtm=alone.isoformat(), useEndDtm=(alone + HOUR).isoformat()
+    )
+    assert client.delete(f"/bookings/{ids[1]}?scope=following").status_code == 204
+    statuses = [Booking.objects.get(pk=pk).status for pk in ids]
+    assert statuses == [BOOKED, CANCELLED, CANCELLED, CANCELLED]  # the detached one too
+    [summary] = EventLog.objects.filter(event_type="SeriesCancelled")
+    assert summary.payload["booking_ids"] == [ids[1], ids[2], ids[3]]
+    cancelled = EventLog.objects.filter(event_type="BookingCancelled")
+    assert all(e.payload["in_series_action"] for e in cancelled)
+    gone = client.get(f"/bookings/series/{series_id}").json()["occurrences"]
+    assert [o["status"] for o in gone] == statuses
+
+
+def test_cancelling_one_occurrence_alone_detaches_it(client_for, user, weekly):
+    series_id, ids = weekly
+    assert client_for(user).delete(f"/bookings/{ids[1]}").status_code == 204
+    booking = Booking.objects.get(pk=ids[1])
+    assert booking.status == CANCELLED and booking.detached
+    assert EventLog.objects.get(event_type="BookingCancelled").payload["in_series_action"] is False
+
+
+def test_deleting_the_series_cancels_what_has_not_started(client_for, user, weekly):
+    series_id, ids = weekly
+    with frozen(FIRST + HOUR / 2):
+        answer = client_for(user).delete(f"/bookings/series/{series_id}")
+    assert answer.status_code == 200, answer.content
+    assert [o["status"] for o in answer.json()["occurrences"]] == [BOOKED] + [CANCELLED] * 3
+    with frozen(FIRST + HOUR / 2):  # again: nothing left, nothing happens
+        assert client_for(user).delete(f"/bookings/series/{series_id}").status_code == 200
+    assert EventLog.objects.filter(event_type="SeriesCancelled").count() == 1
+
+
+def test_scope_errors(client_for, user, room, weekly):
+    series_id, ids = weekly
+    client = client_for(user)
+    bad = client.delete(f"/bookings/{ids[0]}?scope=everything")
+    assert bad.status_code == 400 and "scope" in bad.json()["errors"]
+    lone = services.create_booking(
+        actor=user, room_id=room.pk, use_start_dtm=NOW + 60 * DAY, use_end_dtm=NOW + 60 * DAY + HOUR
+    )
+    not_series = client.delete(f"/bookings/{lone.pk}?scope=all")
+    assert not_series.status_code == 400
+    assert "not part of a series" in not_series.json()["errors"]["scope"][0]
+    handover = patch(client, ids[0], "all", bookingUserId="bob")
+    assert handover.status_code == 400 and "bookingUserId" in handover.json()["errors"]
+
+
+def test_other_people_cannot_touch_a_series(client_for, other_user, manager, weekly):
+    series_id, ids = weekly
+    assert client_for(other_user).delete(f"/bookings/{ids[0]}?scope=all").status_code == 404
+    assert client_for(other_user).delete(f"/bookings/series/{series_id}").status_code == 404
+    assert client_for(manager).delete(f"/bookings/{ids[0]}?scope=all").status_code == 403
+    assert client_for(manager).delete(f"/bookings/series/{series_id}").status_code == 403
+    assert Booking.objects.filter(series_id=series_id, status=BOOKED).count() == 4
+
+
+def test_a_move_that_changes_nothing_publishes_nothing(client_for, user, weekly):
+    series_id, ids = weekly
+    answer = patch(client_for(user), ids[0], "all", useStartDtm=FIRST.isoformat())
+    assert answer.status_code == 200
+    assert not EventLog.objects.filter(event_type="SeriesChanged").exists()
+
+
+def test_the_admin_shows_a_series_and_cancels_what_is_left(client, superuser, manager, weekly):
+    series_id, ids = weekly
+    client.force_login(superuser)
+    listing = client.get("/admin/booking/series/")
+    assert listing.status_code == 200 and "FREQ=WEEKLY;COUNT=4" in listing.content.decode()
+    detail = client.get(f"/admin/booking/series/{series_id}/change/")
+    assert (
+        detail.status_code == 200 and detail.content.decode().count("/admin/booking/booking/") >= 4
+    )
+    with frozen(FIRST + HOUR / 2):
+        client.post(
+            "/admin/booking/series/",
+            {"action": "cancel_remaining", "_selected_action": [series_id]},
+        )
+    statuses = [Booking.objects.get(pk=pk).status for pk in ids]
+    assert statuses == [BOOKED, CANCELLED, CANCELLED, CANCELLED]
+    make_room_manager(user=manager)  # a room manager reads their rooms' series
+    client.force_login(manager)
+    assert client.get(f"/admin/booking/series/{series_id}/change/").status_code == 200
