@@ -246,3 +246,28 @@ def test_idempotency_key_replays_the_first_answer(client_for, user, room):
     assert Series.objects.count() == 1 and Booking.objects.count() == 3
     other = client.post("/bookings/series", {**body, "rrule": "FREQ=DAILY;COUNT=2"}, **headers)
     assert other.status_code == 422
+
+
+def test_every_occurrence_meets_the_rooms_policies(client_for, user, staff_user, room):
+    services.update_room(room_id=room.pk, max_days_ahead=22)  # FIRST is 7 days ahead
+    refused = post_series(client_for(user), room, rrule="FREQ=WEEKLY;COUNT=4")
+    assert refused.status_code == 400, refused.content
+    [message] = refused.json()["errors"]["useStartDtm"]
+    assert message.startswith("Occurrence on 2027-02-01: Room 101 takes bookings at most 22 days")
+    assert not Series.objects.exists()
+    overridden = post_series(
+        client_for(staff_user), room, rrule="FREQ=WEEKLY;COUNT=4", overridePolicy=True
+    )
+    assert overridden.status_code == 201, overridden.content
+    created = EventLog.objects.filter(event_type="BookingCreated").order_by("id")
+    assert [e.payload["overridden_rules"] for e in created] == [[], [], [], ["max_days_ahead"]]
+    assert post_series(client_for(user), room, overridePolicy=True).status_code == 403
+
+
+def test_a_room_that_approves_automatically_approves_every_occurrence(client_for, user, room):
+    services.update_room(room_id=room.pk, approval_mode="AUTOMATIC")
+    body = post_series(client_for(user), room, rrule="FREQ=DAILY;COUNT=3").json()
+    assert [o["approvalStatus"] for o in body["occurrences"]] == ["CONFIRMED"] * 3
+    completed = EventLog.objects.filter(event_type="ConfirmCompleted")
+    assert completed.count() == 3 and all(e.payload["in_series_action"] for e in completed)
+    assert EventLog.objects.get(event_type="SeriesBooked").payload["approval_required"] is False

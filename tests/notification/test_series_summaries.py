@@ -126,3 +126,18 @@ def test_a_room_without_managers_tells_office_staff_once(client_for, user, staff
         ("SeriesBooked", "alice"),
         ("SeriesBooked", "staff"),
     ]
+
+
+def test_a_room_approving_automatically_sends_the_booker_one_summary_and_asks_nobody(
+    client_for, user, room
+):
+    booking_services.update_room(room_id=room.pk, approval_mode="AUTOMATIC")
+    Notification.objects.all().delete()
+    assert post_series(client_for(user), room, rrule="FREQ=DAILY;COUNT=3").status_code == 201
+    assert sent() == [
+        (
+            "SeriesBooked",
+            "alice",
+            f"conference room[{room.pk}] reservation is complete: a series of 3, approved",
+        )
+    ]
