@@ -208,6 +208,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(config.integer("NOTIFICATION_REQUEUE_INTERVAL", 15, minimum=1)),
     },
 }
+# The lifecycle sweeps (docs/lifecycle.md): each is safe to run twice and on several workers.
+LIFECYCLE_SWEEP_INTERVAL = float(config.integer("LIFECYCLE_SWEEP_INTERVAL", 60, minimum=1))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "confirm-remind-pending-approvals": {
+            "task": "confirm.remind_pending_approvals",
+            "schedule": LIFECYCLE_SWEEP_INTERVAL,
+        },
+        "confirm-expire-pending-approvals": {
+            "task": "confirm.expire_pending_approvals",
+            "schedule": LIFECYCLE_SWEEP_INTERVAL,
+        },
+        "booking-send-booking-reminders": {
+            "task": "booking.send_booking_reminders",
+            "schedule": LIFECYCLE_SWEEP_INTERVAL,
+        },
+        "booking-release-no-shows": {
+            "task": "booking.release_no_shows",
+            "schedule": LIFECYCLE_SWEEP_INTERVAL,
+        },
+    }
+)
 
 # --- Notifications (apps/notification; docs/notification.md) -------------------------------------
 # The request path waits at most this long for the broker to take a delivery task.
@@ -249,6 +271,30 @@ BOOKING_SERIES_MAX_OCCURRENCES = config.integer("BOOKING_SERIES_MAX_OCCURRENCES"
 BOOKING_LIST_MAX_WINDOW = timedelta(
     days=config.integer("BOOKING_LIST_MAX_WINDOW_DAYS", 366, minimum=1)
 )
+
+# --- Lifecycle: approver reminders and expiry, booker reminders, check-in (docs/lifecycle.md) ---
+# A request still pending this long after it was made reminds the room's managers, once.
+CONFIRM_REMIND_AFTER = timedelta(
+    minutes=config.integer("CONFIRM_REMIND_AFTER_MINUTES", 60, minimum=1)
+)
+# A request still pending when its meeting starts expires (the booking is cancelled) ...
+CONFIRM_EXPIRE_AT_START = config.boolean("CONFIRM_EXPIRE_AT_START", True)
+# ... and, when set (hours, 0 = off), one pending this long after it was made, whichever is first.
+CONFIRM_EXPIRE_AFTER_HOURS = config.integer("CONFIRM_EXPIRE_AFTER_HOURS", 0, minimum=0)
+# The booker's reminder goes out this long before the start (0 = no reminders).
+BOOKING_REMINDER_BEFORE = timedelta(
+    minutes=config.integer("BOOKING_REMINDER_MINUTES_BEFORE", 15, minimum=0)
+)
+# Rooms that require check-in: the window opens before and closes after the start; a booking not
+# checked in when it closes is released.
+CHECK_IN_OPENS_BEFORE = timedelta(
+    minutes=config.integer("CHECK_IN_OPENS_MINUTES_BEFORE", 10, minimum=0)
+)
+CHECK_IN_CLOSES_AFTER = timedelta(
+    minutes=config.integer("CHECK_IN_CLOSES_MINUTES_AFTER", 15, minimum=1)
+)
+# Where people reach the service: the base of the links in emails (the one-click check-in link).
+PUBLIC_BASE_URL = config.text("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- REST framework -------------------------------------------------------------------------------
 API_MAX_PAGE_SIZE = config.integer("API_MAX_PAGE_SIZE", 100, minimum=1)

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.booking import services
-from apps.booking.events import BOOKED
+from apps.booking.events import BOOKED, CAUSE_NO_SHOW
 from apps.booking.models import Booking, OpeningHours, Room
 from apps.booking.services.rooms import EDITABLE as ROOM_FIELDS
 from apps.booking.services.rooms import POLICY_FIELDS
@@ -49,6 +49,7 @@ class RoomAdmin(admin.ModelAdmin):
         "capacity",
         "location",
         "is_active",
+        "requires_check_in",
         "time_zone",
         "approval_mode",
         "manager_names",
@@ -57,7 +58,7 @@ class RoomAdmin(admin.ModelAdmin):
         (None, {"fields": [*GENERAL_FIELDS, "managers"]}),
         ("Policies", {"fields": list(POLICY_FIELDS)}),
     ]
-    list_filter = ["is_active", "approval_mode", "time_zone", "managers"]
+    list_filter = ["is_active", "approval_mode", "requires_check_in", "time_zone", "managers"]
     search_fields = ["name", "location", "description"]
     filter_horizontal = ["managers"]
     actions = ["deactivate_rooms"]
@@ -105,6 +106,30 @@ class RoomAdmin(admin.ModelAdmin):
         self.message_user(request, f"{len(rooms)} room(s) deactivated.", messages.SUCCESS)
 
 
+class CheckInFilter(admin.SimpleListFilter):
+    title = "check-in"
+    parameter_name = "check_in"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("checked_in", "Checked in"),
+            ("waiting", "Required, not yet"),
+            ("released", "Released: nobody checked in"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "checked_in":
+                return queryset.filter(checked_in_at__isnull=False)
+            case "waiting":
+                return queryset.filter(
+                    status=BOOKED, room__requires_check_in=True, checked_in_at__isnull=True
+                )
+            case "released":
+                return queryset.filter(cancel_cause=CAUSE_NO_SHOW)
+        return queryset
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = [
@@ -115,12 +140,14 @@ class BookingAdmin(admin.ModelAdmin):
         "use_end_dtm",
         "status",
         "approval_status",
+        "check_in_state",
         "created_at",
     ]
     list_filter = [
         "status",
         "approval_status",
         "detached",
+        CheckInFilter,
         "room",
         ("use_start_dtm", admin.DateFieldListFilter),
         "booking_user",
@@ -143,8 +170,21 @@ class BookingAdmin(admin.ModelAdmin):
         "cancel_reason",
         "series",
         "detached",
+        "check_in_state",
+        "checked_in_at",
+        "reminded_at",
     ]
     actions = ["cancel_bookings"]
+
+    @admin.display(description="check-in")
+    def check_in_state(self, booking: Booking) -> str:
+        if booking.checked_in_at is not None:
+            return f"checked in {booking.checked_in_at.astimezone(booking.room.zone):%H:%M}"
+        if booking.cancel_cause == CAUSE_NO_SHOW:
+            return "released: nobody checked in"
+        if not booking.room.requires_check_in:
+            return "not required"
+        return "not yet" if booking.status == BOOKED else "-"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
         bookings = super().get_queryset(request)

@@ -23,6 +23,8 @@ CANCELLED = "CANCELLED"  # frees its slot; kept for history
 # Why a booking was cancelled (BookingCancelled.cause).
 CAUSE_USER = "USER"  # the booker (or staff) cancelled it
 CAUSE_DENIED = "DENIED"  # a manager denied the approval request
+CAUSE_EXPIRED = "EXPIRED"  # nobody decided the approval request in time (the confirm app's expiry)
+CAUSE_NO_SHOW = "NO_SHOW"  # released: the room requires check-in and nobody checked in
 
 booking_created = Signal()
 booking_changed = Signal()
@@ -30,6 +32,8 @@ booking_cancelled = Signal()
 series_booked = Signal()
 series_changed = Signal()
 series_cancelled = Signal()
+booking_reminder_due = Signal()
+booking_checked_in = Signal()
 
 # Scopes of a change or cancellation made from one occurrence of a series.
 SCOPE_THIS = "this"  # that occurrence alone (it is then "detached": edited individually)
@@ -86,7 +90,7 @@ class BookingChanged(BookingSnapshot):
 @dataclass(frozen=True, kw_only=True)
 class BookingCancelled(BookingSnapshot):
     signal: ClassVar[Signal] = booking_cancelled
-    cause: str  # CAUSE_USER | CAUSE_DENIED
+    cause: str  # CAUSE_USER | CAUSE_DENIED | CAUSE_EXPIRED | CAUSE_NO_SHOW
     reason: str = ""
     cancelled_dtm: dt.datetime
 
@@ -134,3 +138,23 @@ class SeriesCancelled(SeriesSnapshot):
     signal: ClassVar[Signal] = series_cancelled
     scope: str
     from_start: dt.datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingReminderDue(BookingSnapshot):
+    """The booking starts soon (published once per booking by the reminder sweep). When the room
+    requires check-in, ``check_in_url`` is the signed one-click link and the window is given."""
+
+    signal: ClassVar[Signal] = booking_reminder_due
+    requires_check_in: bool = False
+    check_in_url: str = ""
+    check_in_opens_dtm: dt.datetime | None = None
+    check_in_closes_dtm: dt.datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingCheckedIn(BookingSnapshot):
+    """The booker (or office staff) checked in: the booking will not be released."""
+
+    signal: ClassVar[Signal] = booking_checked_in
+    checked_in_dtm: dt.datetime

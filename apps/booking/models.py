@@ -14,7 +14,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.booking.constraints import PostgresOnlyExclusionConstraint, TsTzRange
-from apps.booking.events import BOOKED, CANCELLED, CAUSE_DENIED, CAUSE_USER
+from apps.booking.events import (
+    BOOKED,
+    CANCELLED,
+    CAUSE_DENIED,
+    CAUSE_EXPIRED,
+    CAUSE_NO_SHOW,
+    CAUSE_USER,
+)
 from apps.booking.validators import validate_equipment, validate_time_zone
 
 DEFAULT_MAX_DURATION = dt.timedelta(hours=12)
@@ -97,6 +104,10 @@ class Room(models.Model):
         blank=True,
         related_name="managed_rooms",
         help_text="Approve or deny this room's bookings.",
+    )
+    requires_check_in = models.BooleanField(
+        default=False,
+        help_text="Bookers must check in around the start, or the booking is released.",
     )
 
     class Meta:
@@ -184,7 +195,12 @@ class Series(models.Model):
 
 class Booking(models.Model):
     STATUS_CHOICES = [(BOOKED, "Booked"), (CANCELLED, "Cancelled")]
-    CAUSE_CHOICES = [(CAUSE_USER, "Cancelled by a user"), (CAUSE_DENIED, "Approval denied")]
+    CAUSE_CHOICES = [
+        (CAUSE_USER, "Cancelled by a user"),
+        (CAUSE_DENIED, "Approval denied"),
+        (CAUSE_EXPIRED, "Nobody approved it in time"),
+        (CAUSE_NO_SHOW, "Released: nobody checked in"),
+    ]
 
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings")
     booking_user = models.ForeignKey(
@@ -209,6 +225,10 @@ class Booking(models.Model):
     )
     # An occurrence changed or cancelled on its own: series-wide moves leave it as it is.
     detached = models.BooleanField("edited individually", default=False)
+    # The lifecycle sweeps (apps.booking.services.lifecycle): set once by a conditional UPDATE, so
+    # a reminder goes out once; both are cleared when the booking moves to another start or room.
+    reminded_at = models.DateTimeField("reminder sent", null=True, blank=True)
+    checked_in_at = models.DateTimeField("checked in", null=True, blank=True)
 
     class Meta:
         ordering = ["use_start_dtm", "id"]

@@ -8,14 +8,16 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from apps.booking import services
-from apps.booking.events import CAUSE_DENIED
+from apps.booking.events import CAUSE_DENIED, CAUSE_EXPIRED
 from apps.booking.models import APPROVAL_CONFIRMED, APPROVAL_DENIED, APPROVAL_PENDING
 from apps.confirm import events as confirm_events
 from apps.confirm.events import (
     ConfirmDenied,
+    ConfirmExpired,
     ConfirmSnapshot,
     confirm_completed,
     confirm_denied,
+    confirm_expired,
     confirm_requested,
 )
 
@@ -36,6 +38,15 @@ def cancel_denied_booking(sender, event: ConfirmDenied, seq: int, **kwargs) -> N
         cause=CAUSE_DENIED,
         reason=event.reason,
         in_series_action=event.in_series_action,
+    )
+
+
+@receiver(confirm_expired)
+def cancel_expired_booking(sender, event: ConfirmExpired, seq: int, **kwargs) -> None:
+    """Nobody approved in time: the booking is cancelled in the same transaction, as for a
+    denial. Idempotent like the denial."""
+    services.cancel_booking(
+        booking_id=event.booking_id, actor=event.actor, cause=CAUSE_EXPIRED, reason=event.reason
     )
 
 

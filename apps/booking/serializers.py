@@ -108,6 +108,10 @@ class BookingSerializer(serializers.Serializer):
     detached = serializers.BooleanField(
         help_text="An occurrence changed or cancelled on its own: series-wide moves skip it."
     )
+    requiresCheckIn = serializers.BooleanField(help_text="The room requires check-in.")
+    checkedInDtm = serializers.CharField(
+        allow_null=True, help_text="When the booker checked in (null: not yet)."
+    )
 
     def to_representation(self, booking: Booking) -> dict:
         zone = booking.room.zone
@@ -123,6 +127,10 @@ class BookingSerializer(serializers.Serializer):
             "updatedDtm": format_iso(booking.updated_at, zone=zone),
             "seriesId": booking.series_id,
             "detached": booking.detached,
+            "requiresCheckIn": booking.room.requires_check_in,
+            "checkedInDtm": (
+                format_iso(booking.checked_in_at, zone=zone) if booking.checked_in_at else None
+            ),
         }
         request = self.context.get("request")
         if request is not None:  # the original's Spring Data REST links
@@ -145,6 +153,9 @@ class RoomInputSerializer(serializers.Serializer):
     timeZone = serializers.CharField(max_length=64, required=False)
     maxDurationMinutes = serializers.IntegerField(
         min_value=1, max_value=31 * 24 * 60, required=False
+    )
+    requiresCheckIn = serializers.BooleanField(
+        required=False, help_text="Bookers must check in, or the booking is released."
     )
     managers = serializers.ListField(
         child=serializers.CharField(max_length=USERNAME_MAX_LENGTH),
@@ -186,6 +197,7 @@ class RoomInputSerializer(serializers.Serializer):
             "approvalMode": "approval_mode",
             "maxDaysAhead": "max_days_ahead",
             "maxFutureBookingsPerUser": "max_future_bookings_per_user",
+            "requiresCheckIn": "requires_check_in",
         }
         arguments = {}
         for field, value in self.validated_data.items():
@@ -206,6 +218,7 @@ class RoomSerializer(serializers.ModelSerializer):
     isActive = serializers.BooleanField(source="is_active")
     timeZone = serializers.CharField(source="time_zone")
     maxDurationMinutes = serializers.SerializerMethodField()
+    requiresCheckIn = serializers.BooleanField(source="requires_check_in")
     managers = serializers.SerializerMethodField()
     approvalMode = serializers.CharField(source="approval_mode")
     minDurationMinutes = serializers.SerializerMethodField()
@@ -227,6 +240,7 @@ class RoomSerializer(serializers.ModelSerializer):
             "isActive",
             "timeZone",
             "maxDurationMinutes",
+            "requiresCheckIn",
             "managers",
             "approvalMode",
             "minDurationMinutes",

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.booking.views import BookingViewSet, RoomViewSet
 from apps.booking.views_availability import AvailableRoomsView, RoomAvailabilityView
+from apps.booking.views_checkin import check_in_link_view
 from apps.booking.views_day import day_view
 from apps.booking.views_series import SeriesViewSet
 
@@ -19,4 +20,10 @@ urlpatterns: list = [  # anything beyond the router's resources
         name="room-availability",
     ),
     re_path(r"^day/?$", day_view, name="booking-day"),  # the day view (HTML)
+    # the one-click check-in link of the reminder email (HTML; the signed token authenticates)
+    re_path(
+        r"^check-in/(?P<token>[A-Za-z0-9_:\-]{1,300})/?$",
+        check_in_link_view,
+        name="booking-check-in-link",
+    ),
 ]

@@ -6,6 +6,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -129,6 +130,14 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         else:
             services.cancel_booking(booking_id=booking.pk, actor=actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in", url_name="check-in")
+    def check_in(self, request: Request, pk: str) -> Response:
+        """Check in (rooms that require it): from 10 minutes before to 15 minutes after the
+        start, the booker or office staff. Outside the window: 409 with the window."""
+        booking = services.check_in(actor=request.user, booking_id=int(pk))
+        return self.answer(booking)
 
 
 class RoomViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -11,7 +11,13 @@ from apps.confirm import events as confirm_events
 
 BOOKING_STATUSES = [(s, s) for s in (booking_events.BOOKED, booking_events.CANCELLED)]
 CONFIRM_STATUSES = [
-    (s, s) for s in (confirm_events.BOOKED, confirm_events.CONFIRMED, confirm_events.DENIED)
+    (s, s)
+    for s in (
+        confirm_events.BOOKED,
+        confirm_events.CONFIRMED,
+        confirm_events.DENIED,
+        confirm_events.EXPIRED,
+    )
 ]
 
 

@@ -7,11 +7,22 @@ import dataclasses
 import datetime as dt
 
 from apps.booking.events import BookingCancelled, BookingChanged, BookingCreated, BookingSnapshot
-from apps.confirm.events import ConfirmCompleted, ConfirmDenied, ConfirmRequested, ConfirmSnapshot
+from apps.confirm.events import (
+    ConfirmCompleted,
+    ConfirmDenied,
+    ConfirmExpired,
+    ConfirmRequested,
+    ConfirmSnapshot,
+)
 from roombooking.events import Event
 
 BOOKING_EVENTS: tuple[type[Event], ...] = (BookingCreated, BookingChanged, BookingCancelled)
-CONFIRM_EVENTS: tuple[type[Event], ...] = (ConfirmRequested, ConfirmCompleted, ConfirmDenied)
+CONFIRM_EVENTS: tuple[type[Event], ...] = (
+    ConfirmRequested,
+    ConfirmCompleted,
+    ConfirmDenied,
+    ConfirmExpired,
+)
 PROJECTED_EVENTS: tuple[type[Event], ...] = BOOKING_EVENTS + CONFIRM_EVENTS
 
 

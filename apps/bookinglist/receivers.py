@@ -7,7 +7,12 @@ from django.dispatch import receiver
 
 from apps.booking.events import booking_cancelled, booking_changed, booking_created
 from apps.bookinglist import services
-from apps.confirm.events import confirm_completed, confirm_denied, confirm_requested
+from apps.confirm.events import (
+    confirm_completed,
+    confirm_denied,
+    confirm_expired,
+    confirm_requested,
+)
 
 
 @receiver(booking_created, dispatch_uid="bookinglist.booking_created")
@@ -16,6 +21,7 @@ from apps.confirm.events import confirm_completed, confirm_denied, confirm_reque
 @receiver(confirm_requested, dispatch_uid="bookinglist.confirm_requested")
 @receiver(confirm_completed, dispatch_uid="bookinglist.confirm_completed")
 @receiver(confirm_denied, dispatch_uid="bookinglist.confirm_denied")
+@receiver(confirm_expired, dispatch_uid="bookinglist.confirm_expired")
 def on_booking_or_confirm_event(
     sender, event, seq, occurred_at=None, new_booking: bool = False, **kwargs
 ) -> None:

@@ -79,6 +79,8 @@ class ConfirmAdmin(admin.ModelAdmin):
         "user_id",
         "user_email",
         "created",
+        "pending_since",
+        "reminded_at",
         "booking_id",
         "series_id",
         "approvers",

@@ -23,11 +23,14 @@ SYSTEM_USER = "system"
 BOOKED = "BOOKED"  # waiting for a decision
 CONFIRMED = "CONFIRMED"
 DENIED = "DENIED"
+EXPIRED = "EXPIRED"  # nobody decided in time; the booking is cancelled (cause EXPIRED)
 
 confirm_requested = Signal()
 confirm_completed = Signal()
 confirm_denied = Signal()
 series_decided = Signal()
+confirm_reminder_due = Signal()
+confirm_expired = Signal()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,7 +47,7 @@ class ConfirmSnapshot(Event):
     user_email: str
     use_start_dtm: dt.datetime
     use_end_dtm: dt.datetime
-    status: str  # BOOKED | CONFIRMED | DENIED
+    status: str  # BOOKED | CONFIRMED | DENIED | EXPIRED
     confirm_user_id: str | None  # who decided
     confirm_dtm: dt.datetime | None
     reason: str = ""
@@ -97,3 +100,20 @@ class SeriesDecided(Event):
     reason: str = ""
     booking_ids: tuple[int, ...]
     starts: tuple[dt.datetime, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmReminderDue(ConfirmSnapshot):
+    """The request has waited ``CONFIRM_REMIND_AFTER``: remind its approvers (once per request,
+    and once more after it is reopened). ``expires_dtm``: when it will expire if still pending."""
+
+    signal: ClassVar[Signal] = confirm_reminder_due
+    expires_dtm: dt.datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmExpired(ConfirmSnapshot):
+    """Nobody decided in time (status EXPIRED): the booking app cancels the booking in the same
+    transaction, with cause EXPIRED."""
+
+    signal: ClassVar[Signal] = confirm_expired

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
-from apps.confirm.events import BOOKED, CONFIRMED, DENIED
+from apps.confirm.events import BOOKED, CONFIRMED, DENIED, EXPIRED
 from roombooking.errors import Conflict
 
-STATUS_CHOICES = [(BOOKED, "Waiting for a decision"), (CONFIRMED, "Approved"), (DENIED, "Denied")]
+STATUS_CHOICES = [
+    (BOOKED, "Waiting for a decision"),
+    (CONFIRMED, "Approved"),
+    (DENIED, "Denied"),
+    (EXPIRED, "Expired: nobody decided in time"),
+]
 
 # Decisions a request may take from each status. CONFIRMED -> DENIED withdraws an approval.
 # (Back to BOOKED happens only when the booking's slot moves: see services.reopen_confirm.)
@@ -20,6 +26,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     BOOKED: frozenset({CONFIRMED, DENIED}),
     CONFIRMED: frozenset({DENIED}),
     DENIED: frozenset(),
+    EXPIRED: frozenset(),  # set by the expiry sweep only (services.expire_pending_approvals)
 }
 
 
@@ -45,6 +52,10 @@ class Confirm(models.Model):
     # Bus sequence number of the last booking event applied: older replayed events are ignored.
     booking_seq = models.BigIntegerField(default=0, editable=False)
     created = models.DateTimeField("waiting since", auto_now_add=True)
+    # Since when the current wait lasts (made, or reopened after a move), and when the approvers
+    # were reminded of it: set once by the reminder sweep's conditional UPDATE, cleared on reopen.
+    pending_since = models.DateTimeField("pending since", default=timezone.now)
+    reminded_at = models.DateTimeField("approvers reminded", null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -55,6 +66,8 @@ class Confirm(models.Model):
             models.Index(fields=["status", "created"], name="confirm_status_created"),
             models.Index(fields=["room_id", "status"], name="confirm_room_status"),
             models.Index(fields=["user_id", "status"], name="confirm_user_status"),
+            models.Index(fields=["status", "use_start_dtm"], name="confirm_status_start"),
+            models.Index(fields=["status", "pending_since"], name="confirm_status_pending"),
         ]
 
     def __str__(self) -> str:

@@ -24,12 +24,14 @@ from dataclasses import dataclass
 import icalendar
 
 from apps.booking.events import BookingChanged, BookingCreated
-from apps.confirm.events import ConfirmDenied, ConfirmRequested
+from apps.confirm.events import EXPIRED, ConfirmDenied, ConfirmRequested
 from apps.notification.messages import BOOKER, PREVIOUS_BOOKER, Message
 from roombooking import ical
 from roombooking.events import Event
 
-_CANCELLED_STATUSES = {"CANCELLED", "DENIED"}
+# EXPIRED: nobody approved in time; the booking is cancelled, and ConfirmExpired is the only
+# email about it (docs/lifecycle.md), so it must carry the CANCEL.
+_CANCELLED_STATUSES = {"CANCELLED", "DENIED", EXPIRED}
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from apps.booking.events import (
     CAUSE_DENIED,
+    CAUSE_EXPIRED,
+    CAUSE_NO_SHOW,
     BookingCancelled,
     BookingChanged,
     BookingCreated,
+    BookingReminderDue,
     SeriesBooked,
     SeriesCancelled,
     SeriesChanged,
@@ -20,6 +23,8 @@ from apps.confirm.events import (
     CONFIRMED,
     ConfirmCompleted,
     ConfirmDenied,
+    ConfirmExpired,
+    ConfirmReminderDue,
     ConfirmRequested,
     SeriesDecided,
 )
@@ -36,6 +41,9 @@ from apps.notification.message_types import (
 from apps.notification.messages_series import series_message
 from roombooking.events import Event
 
+EXPIRED_CONTENTS = CANCELED_CONTENTS + ": nobody approved it in time"
+RELEASED_CONTENTS = "reservation has been released: nobody checked in"
+
 
 def messages_for(event: Event) -> list[Message]:
     """The messages ``event`` causes (empty for events nobody is told about)."""
@@ -44,8 +52,16 @@ def messages_for(event: Event) -> list[Message]:
     match event:
         case BookingCreated():
             return [_booker(event, created_contents(event.room_id), "Reservation complete")]
-        case BookingCancelled() if event.cause == CAUSE_DENIED:
-            return []  # ConfirmDenied already told the booker, with the reason
+        case BookingCancelled() if event.cause in (CAUSE_DENIED, CAUSE_EXPIRED):
+            return []  # ConfirmDenied / ConfirmExpired already told the booker why
+        case BookingCancelled() if event.cause == CAUSE_NO_SHOW:
+            contents = f"conference room[{event.room_id}] {RELEASED_CONTENTS}"
+            return [
+                _booker(event, contents, "Reservation released"),
+                _message(MANAGERS, event, contents, "Room released"),  # the room is free again
+            ]
+        case BookingReminderDue():
+            return [_booking_reminder(event)]
         case BookingCancelled():
             return [_booker(event, CANCELED_CONTENTS, "Reservation canceled")]
         case BookingChanged():
@@ -58,6 +74,21 @@ def messages_for(event: Event) -> list[Message]:
         case ConfirmCompleted():
             contents = f"conference room[{event.room_id}] reservation has been approved"
             return [_booker(event, contents, "Reservation approved", status="CONFIRMED")]
+        case ConfirmReminderDue():
+            contents = f"conference room[{event.room_id}] reservation still waits for your approval"
+            return [
+                _message(
+                    MANAGERS,
+                    event,
+                    contents,
+                    "Reminder: approval needed",
+                    status="BOOKED (waiting)",
+                    extra=_expiry_lines(event),
+                )
+            ]
+        case ConfirmExpired():
+            status = "EXPIRED, canceled"
+            return [_booker(event, EXPIRED_CONTENTS, "Reservation expired", status=status)]
         case ConfirmDenied():
             contents = CANCELED_CONTENTS + ": approval denied"
             if event.reason:
@@ -117,12 +148,50 @@ def _changed(event: BookingChanged) -> list[Message]:
     return messages
 
 
-def _booker(event: Event, contents: str, subject: str, *, status: str | None = None) -> Message:
-    return _message(BOOKER, event, contents, subject, status=status)
+def _booking_reminder(event: BookingReminderDue) -> Message:
+    zone = zone_named(event.room_time_zone)
+    start = event.use_start_dtm.astimezone(zone)
+    contents = f"conference room[{event.room_id}] reservation starts at {start:%H:%M}"
+    extra = []
+    if event.requires_check_in and event.check_in_opens_dtm and event.check_in_closes_dtm:
+        opens = event.check_in_opens_dtm.astimezone(zone)
+        closes = event.check_in_closes_dtm.astimezone(zone)
+        contents += f"; check in between {opens:%H:%M} and {closes:%H:%M}"
+        extra = [
+            "",
+            f"This room requires check-in between {opens:%H:%M} and {closes:%H:%M};",
+            "without it the booking is released for others. Check in here:",
+            event.check_in_url,
+        ]
+    return _booker(event, contents, "Reminder", extra=extra)
+
+
+def _expiry_lines(event: ConfirmReminderDue) -> list[str]:
+    if event.expires_dtm is None:
+        return []
+    expires = event.expires_dtm.astimezone(zone_named(event.room_time_zone))
+    return ["", f"Without a decision by {expires:%Y-%m-%d %H:%M} the booking is canceled."]
+
+
+def _booker(
+    event: Event,
+    contents: str,
+    subject: str,
+    *,
+    status: str | None = None,
+    extra: list[str] | None = None,
+) -> Message:
+    return _message(BOOKER, event, contents, subject, status=status, extra=extra)
 
 
 def _message(
-    audience: str, event: Event, contents: str, subject: str, *, status: str | None = None
+    audience: str,
+    event: Event,
+    contents: str,
+    subject: str,
+    *,
+    status: str | None = None,
+    extra: list[str] | None = None,
 ) -> Message:
     zone = zone_named(event.room_time_zone)
     start, end = event.use_start_dtm.astimezone(zone), event.use_end_dtm.astimezone(zone)
@@ -143,5 +212,6 @@ def _message(
         lines.append(f"Before:   room {event.previous_room_id}, {before}")
     if getattr(event, "reason", ""):
         lines.append(f"Reason:   {event.reason}")
+    lines.extend(extra or [])
     full_subject = f"{subject}: {event.room_name}, {start:%Y-%m-%d %H:%M}"
     return Message(audience, contents, full_subject[:255], "\n".join(lines) + "\n")

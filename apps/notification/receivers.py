@@ -11,6 +11,7 @@ from apps.booking.events import (
     booking_cancelled,
     booking_changed,
     booking_created,
+    booking_reminder_due,
     series_booked,
     series_cancelled,
     series_changed,
@@ -18,6 +19,8 @@ from apps.booking.events import (
 from apps.confirm.events import (
     confirm_completed,
     confirm_denied,
+    confirm_expired,
+    confirm_reminder_due,
     confirm_requested,
     series_decided,
 )
@@ -34,6 +37,9 @@ from apps.notification import services
 @receiver(series_changed, dispatch_uid="notification.series_changed")
 @receiver(series_cancelled, dispatch_uid="notification.series_cancelled")
 @receiver(series_decided, dispatch_uid="notification.series_decided")
+@receiver(booking_reminder_due, dispatch_uid="notification.booking_reminder_due")
+@receiver(confirm_reminder_due, dispatch_uid="notification.confirm_reminder_due")
+@receiver(confirm_expired, dispatch_uid="notification.confirm_expired")
 def notify(
     sender, event, seq: int, fresh: bool = False, new_booking: bool = False, **kwargs
 ) -> None:

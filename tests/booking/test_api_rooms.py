@@ -51,6 +51,7 @@ def test_everyone_signed_in_lists_and_filters_rooms(client_for, user, rooms):
         "isActive": True,
         "timeZone": "Asia/Seoul",
         "maxDurationMinutes": 720,
+        "requiresCheckIn": False,
         "managers": ["manager"],
         "approvalMode": "REQUIRED",
         "minDurationMinutes": None,

@@ -6,6 +6,8 @@ Every function takes keyword arguments only and does its whole job in one
 
 from apps.booking.services.approvals import record_approval_status
 from apps.booking.services.bookings import cancel_booking, change_booking, create_booking
+from apps.booking.services.checkin import check_in, check_in_with_link
+from apps.booking.services.lifecycle import release_no_shows, send_booking_reminders
 from apps.booking.services.rooms import (
     create_room,
     deactivate_room,
@@ -26,10 +28,14 @@ __all__ = [
     "change_series",
     "cancel_booking",
     "change_booking",
+    "check_in",
+    "check_in_with_link",
     "create_booking",
     "create_room",
     "deactivate_room",
     "record_approval_status",
+    "release_no_shows",
+    "send_booking_reminders",
     "set_opening_hours",
     "update_room",
 ]

@@ -169,6 +169,10 @@ def change_booking(
             )
         if slot_changed:
             ensure_free(slot, actor=actor, exclude_id=booking.pk)
+        if {"roomId", "useStartDtm"} & set(changed):
+            # Another start or room: the reminder (and a check-in) were for the old one.
+            booking.reminded_at = None
+            booking.checked_in_at = None
         booking.room, booking.use_start_dtm, booking.use_end_dtm = room, slot.start, slot.end
         if booking.series_id is not None and not in_series_action:
             booking.detached = True
@@ -204,18 +208,41 @@ def cancel_booking(
     series cancelled on its own is marked detached; ``in_series_action``: called by a series
     action (cancelling several occurrences, or a series decision's denial)."""
     with transaction.atomic():
-        # The bus's per-booking lock comes before any row lock, as in approval decisions: a
-        # denial (lock, request row, then this booking) and a booker's cancellation can then
-        # never deadlock.
-        bus.lock_booking(booking_id)
-        booking = get_object_or_404(
-            Booking.objects.select_related("room", "booking_user").select_for_update(of=("self",)),
-            pk=booking_id,
+        booking = lock_for_update(booking_id)
+        return cancel_locked(
+            booking, actor=actor, cause=cause, reason=reason, in_series_action=in_series_action
         )
+
+
+def lock_for_update(booking_id: int) -> Booking:
+    """The booking, row-locked for the rest of the transaction (404 if there is none).
+
+    The bus's per-booking lock comes before any row lock, as in approval decisions: a denial
+    (lock, request row, then this booking) and a booker's cancellation can then never deadlock.
+    """
+    bus.lock_booking(booking_id)
+    return get_object_or_404(
+        Booking.objects.select_related("room", "booking_user").select_for_update(of=("self",)),
+        pk=booking_id,
+    )
+
+
+def cancel_locked(
+    booking: Booking,
+    *,
+    actor: str,
+    cause: str,
+    reason: str = "",
+    now: dt.datetime | None = None,
+    in_series_action: bool = False,
+) -> Booking:
+    """Cancel ``booking``, which the caller locked with ``lock_for_update`` in its transaction
+    (a sweep that re-checks the booking's state under the lock before cancelling uses this)."""
+    with transaction.atomic(savepoint=False):
         if booking.status == CANCELLED:
             return booking
         booking.status = CANCELLED
-        booking.cancelled_at = timezone.now()
+        booking.cancelled_at = now or timezone.now()
         booking.cancel_cause = cause
         booking.cancel_reason = (reason or "")[:MAX_REASON_LENGTH]
         fields = ["status", "cancelled_at", "cancel_cause", "cancel_reason", "updated_at"]

@@ -25,6 +25,7 @@ API_NAMES = {
     "min_duration": "minDurationMinutes",
     "max_days_ahead": "maxDaysAhead",
     "max_future_bookings_per_user": "maxFutureBookingsPerUser",
+    "requires_check_in": "requiresCheckIn",
 }
 EDITABLE = (
     "name",
@@ -36,6 +37,7 @@ EDITABLE = (
     "time_zone",
     "max_duration",
     *POLICY_FIELDS,
+    "requires_check_in",
 )
 
 
@@ -49,6 +51,7 @@ def create_room(
     is_active: bool = True,
     time_zone: str | None = None,
     max_duration: dt.timedelta | None = None,
+    requires_check_in: bool = False,
     managers: Iterable[str] = (),
     room_id: int | None = None,
     opening_hours: Iterable[Mapping[str, Any]] | None = None,
@@ -70,6 +73,7 @@ def create_room(
             equipment=[normalize_tag(tag) if isinstance(tag, str) else tag for tag in equipment],
             is_active=is_active,
             **policies,
+            requires_check_in=requires_check_in,
         )
         if time_zone is not None:
             room.time_zone = time_zone

@@ -11,6 +11,7 @@ from apps.confirm.services.decisions import (
     deny_confirm,
     may_decide,
 )
+from apps.confirm.services.lifecycle import expire_pending_approvals, remind_pending_approvals
 from apps.confirm.services.managers import ROOM_MANAGER_PERMISSIONS, make_room_manager
 from apps.confirm.services.requests import delete_confirm, reopen_confirm, request_confirm
 from apps.confirm.services.series import decide_series
@@ -23,8 +24,10 @@ __all__ = [
     "decide_series",
     "delete_confirm",
     "deny_confirm",
+    "expire_pending_approvals",
     "make_room_manager",
     "may_decide",
+    "remind_pending_approvals",
     "reopen_confirm",
     "request_confirm",
 ]

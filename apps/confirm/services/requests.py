@@ -99,8 +99,12 @@ def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
         )
         if approved_by_system:
             _approve_by_system(confirm)
-        confirm.save()
         new_approvers = confirm.approvers != approvers_before
+        if reopened or (new_approvers and confirm.status == BOOKED):
+            # A new wait (for a new decision, or for other approvers): its own reminder.
+            confirm.pending_since = timezone.now()
+            confirm.reminded_at = None
+        confirm.save()
         if new_approvers:
             _store_approvers(confirm)
         if approved_by_system:
