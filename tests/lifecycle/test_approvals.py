@@ -15,7 +15,7 @@ from apps.confirm.events import EXPIRED
 from apps.confirm.models import Confirm
 from apps.confirm.tasks import expire_pending_approvals, remind_pending_approvals
 from roombooking.models import EventLog, PeriodicRun
-from tests.lifecycle.conftest import HOUR, MINUTE, book, emails_of, events_of, fresh
+from tests.lifecycle.conftest import HOUR, MINUTE, book, emails_of, events_of, fresh, next_start
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +176,39 @@ def _rows(booking, event_type: str):
     from apps.notification.models import Notification
 
     return Notification.objects.filter(booking_id=booking.pk, event_type=event_type)
+
+
+def test_a_room_that_approves_automatically_has_nothing_to_remind_or_expire(user, manager):
+    room = booking_services.create_room(
+        name="Open desk", capacity=2, managers=[manager.username], approval_mode="AUTOMATIC"
+    )
+    booking = book(user, room)
+    assert request_of(booking).status == "CONFIRMED"  # approved by the system at once
+    assert services.remind_pending_approvals(now=booking.use_start_dtm - MINUTE) == []
+    assert services.expire_pending_approvals(now=booking.use_start_dtm) == []
+    assert fresh(booking).status == "BOOKED"
+
+
+def test_an_occurrence_of_a_series_expires_on_its_own(user, plain_room, client_for):
+    """Series occurrences go through the single-booking services, so each expires at its own
+    start; the others keep waiting."""
+    start = next_start()
+    answer = client_for(user).post(
+        "/bookings/series",
+        {
+            "roomId": plain_room.pk,
+            "useStartDtm": start.isoformat(),
+            "useEndDtm": (start + HOUR).isoformat(),
+            "rrule": "FREQ=DAILY;COUNT=3",
+        },
+        format="json",
+    )
+    assert answer.status_code == 201, answer.json()
+    from apps.booking.models import Booking
+
+    first, second, third = Booking.objects.filter(series__isnull=False).order_by("use_start_dtm")
+    first_request = request_of(first).pk
+    assert services.expire_pending_approvals(now=first.use_start_dtm) == [first_request]
+    assert fresh(first).cancel_cause == CAUSE_EXPIRED
+    assert fresh(second).status == fresh(third).status == "BOOKED"
+    assert [who for _, who, _ in emails_of(first.pk, "ConfirmExpired")] == ["alice"]
