@@ -136,12 +136,29 @@ def test_outside_opening_hours_is_refused_with_the_hours(user, strict_room):
 
 
 def test_every_broken_rule_is_reported_at_once(user, strict_room):
+    book(user, strict_room, at(1, 9), at(1, 10))
+    book(user, strict_room, at(2, 9), at(2, 10))  # the per-room limit (2) is reached
     with pytest.raises(ValidationError) as refused:
         book(user, strict_room, at(20, 7), at(20, 7, 10))  # Sunday, short, far ahead
     errors = refusal(refused)
     assert len(errors["useEndDtm"]) == 1 and "(min_duration)" in errors["useEndDtm"][0]
     too_far, closed = errors["useStartDtm"]
     assert "(max_days_ahead)" in too_far and "closed on Sundays" in closed
+    assert errors["bookingUserId"] == [
+        "alice already holds 2 upcoming bookings of Strict; the limit is 2 "
+        "(max_future_bookings_per_user)."
+    ]
+
+
+def test_a_move_reports_the_per_room_limit_with_the_slots_problems(user, strict_room, other_room):
+    book(user, strict_room, at(1, 9), at(1, 10))
+    book(user, strict_room, at(2, 9), at(2, 10))
+    elsewhere = book(user, other_room, at(5, 7), at(5, 7, 10))  # Saturday, short: fine there
+    with pytest.raises(ValidationError) as refused:
+        services.change_booking(actor=user, booking_id=elsewhere.pk, room_id=strict_room.pk)
+    errors = refusal(refused)
+    assert set(errors) == {"useStartDtm", "useEndDtm", "bookingUserId"}
+    assert "(max_future_bookings_per_user)" in errors["bookingUserId"][0]
 
 
 def test_closing_at_midnight_admits_bookings_until_the_end_of_the_day(user):

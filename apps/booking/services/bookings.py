@@ -62,15 +62,14 @@ def create_booking(
     with transaction.atomic():
         _check_may_override(actor, override_policy)
         user = booking_user_for(actor, booking_user)
+        room = active_room(room_id)
         slot = checked_slot(
-            room=active_room(room_id),
+            room=room,
             start=use_start_dtm,
             end=use_end_dtm,
             override_policy=override_policy,
+            violations=future_limit_violations(user, room=room, now=now),
             now=now,
-        )
-        overridden = slot.overridden_rules + ensure_below_future_limit(
-            user, room=slot.room, override_policy=override_policy, now=now
         )
         ensure_free(slot, actor=actor)
         booking = Booking(
@@ -88,7 +87,7 @@ def create_booking(
                     booking, actor=actor.get_username(), in_series_action=series is not None
                 ),
                 policy_override=override_policy,
-                overridden_rules=overridden,
+                overridden_rules=slot.overridden_rules,
             ),
             new_booking=True,
         )
@@ -143,7 +142,11 @@ def change_booking(
         if not changed:
             return booking
         slot_changed = bool({"roomId", "useStartDtm", "useEndDtm"} & set(changed))
-        overridden: tuple[str, ...] = ()
+        limit_violations: list[policies.Violation] = []
+        if "bookingUserId" in changed or "roomId" in changed:  # the booker's limits, again
+            limit_violations = future_limit_violations(
+                booking.booking_user, room=room, exclude_id=booking.pk, now=now
+            )
         if slot_changed:
             if not room.is_active:
                 active_room(room.pk)  # a 400 naming roomId: the room is out of service
@@ -156,19 +159,13 @@ def change_booking(
                 end=slot.end,
                 start_may_be_past=not moved_start,
                 override_policy=override_policy,
+                violations=limit_violations,
                 now=now,
             )
             overridden = slot.overridden_rules
-        if "bookingUserId" in changed or "roomId" in changed:  # the booker's limits, again
-            overridden += ensure_below_future_limit(
-                booking.booking_user,
-                room=room,
-                exclude_id=booking.pk,
-                override_policy=override_policy,
-                now=now,
-            )
-        if slot_changed:
             ensure_free(slot, actor=actor, exclude_id=booking.pk)
+        else:  # only the booker changed: their limits are all there is to check
+            overridden = policies.enforce(limit_violations, override=override_policy)
         if {"roomId", "useStartDtm"} & set(changed):
             # Another start or room: the reminder (and a check-in) were for the old one.
             booking.reminded_at = None
@@ -269,10 +266,24 @@ def ensure_below_future_limit(
     override_policy: bool = False,
     now: dt.datetime | None = None,
 ) -> tuple[str, ...]:
-    """400 when ``user`` already holds BOOKING_MAX_FUTURE_PER_USER bookings that have not ended,
-    or (a room policy, which office staff may override: the overridden rule names are returned)
-    ``room.max_future_bookings_per_user`` bookings of ``room``. ``exclude_id``: the booking
-    being changed, which does not count against itself.
+    """``future_limit_violations``, refused at once (400) or, when ``override_policy``,
+    returned as the names of the overridden rules."""
+    found = future_limit_violations(user, room=room, exclude_id=exclude_id, now=now)
+    return policies.enforce(found, override=override_policy)
+
+
+def future_limit_violations(
+    user,
+    *,
+    room: Room | None = None,
+    exclude_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[policies.Violation]:
+    """400 when ``user`` already holds BOOKING_MAX_FUTURE_PER_USER bookings that have not ended
+    (never overridable); otherwise the room policy ``room.max_future_bookings_per_user`` as a
+    violation when ``user`` holds that many bookings of ``room`` (the caller reports it with the
+    slot's, or office staff override it). ``exclude_id``: the booking being changed, which does
+    not count against itself.
 
     The user's row is locked first, so two concurrent bookings for one person are counted one
     after the other and cannot both slip under a limit. FOR NO KEY UPDATE, not FOR UPDATE: rows
@@ -296,13 +307,13 @@ def ensure_below_future_limit(
             }
         )
     if room is None or room.max_future_bookings_per_user is None:
-        return ()  # the default: no per-room limit, no query
+        return []  # the default: no per-room limit, no query
     violation = policies.per_room_limit_violation(
         room=room,
         username=user.get_username(),
         held=held_bookings.filter(room=room).count(),
     )
-    return policies.enforce([violation] if violation else [], override=override_policy)
+    return [violation] if violation else []
 
 
 def snapshot(booking: Booking, *, actor: str, in_series_action: bool = False) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Room policies: the rules a room sets for its bookings (see docs/policies.md).
 
-The slot services (``checked_slot``, ``ensure_below_future_limit``) call these on every booking
+The slot services (``checked_slot``, ``future_limit_violations``) call these on every booking
 path (new bookings, changes, and so series occurrences and waitlist acceptances), collect the
 violations and either refuse them all in one 400 or, when office staff override, record the
 names of the broken rules in the booking's event. Each message names the rule and its limit.
@@ -44,9 +44,12 @@ def slot_violations(
 ) -> list[Violation]:
     """The rules of ``room`` that the interval [start, end) breaks (``end`` after ``start``).
     No query unless the room has opening hours and ``hours`` (its rows, when the caller has
-    loaded them already) is not given."""
+    loaded them already) is not given.
+
+    Durations are elapsed time, subtracted in UTC: two datetimes with the same ZoneInfo subtract
+    as wall-clock times, which is off by the offset change across a daylight-saving switch."""
     found = []
-    length = end - start
+    length = end.astimezone(dt.UTC) - start.astimezone(dt.UTC)
     if room.min_duration and length < room.min_duration:
         found.append(
             Violation(
@@ -66,7 +69,7 @@ def slot_violations(
             )
         )
     if room.max_days_ahead is not None:
-        latest = now + dt.timedelta(days=room.max_days_ahead)
+        latest = now.astimezone(dt.UTC) + dt.timedelta(days=room.max_days_ahead)  # 24 h days
         if start > latest:
             found.append(
                 Violation(

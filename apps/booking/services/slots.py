@@ -6,6 +6,7 @@ Field names in errors are the API's (``roomId``, ``useStartDtm``, ``useEndDtm``)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -53,13 +54,16 @@ def checked_slot(
     end: dt.datetime,
     start_may_be_past: bool = False,
     override_policy: bool = False,
+    violations: Iterable[policies.Violation] = (),
     now: dt.datetime | None = None,
 ) -> Slot:
     """Local (naive) times are read in the room's time zone; every problem found is reported.
 
     The room's policies (apps.booking.services.policies) are checked here, the one place every
     booking path goes through; ``override_policy`` (office staff) lets them pass and records
-    their names in ``Slot.overridden_rules``. A start in the past is never overridable."""
+    their names in ``Slot.overridden_rules``. A start in the past is never overridable.
+    ``violations``: rules the caller found broken already (the per-room limit, which depends on
+    who books), reported or overridden together with the slot's."""
     errors: dict[str, list[str]] = {}
     times = {}
     for field, value in (("useStartDtm", start), ("useEndDtm", end)):
@@ -69,23 +73,27 @@ def checked_slot(
             errors[field] = [str(error)]
     if errors:
         raise ValidationError(errors)
-    start, end = times["useStartDtm"], times["useEndDtm"]
+    # In UTC from here on: create (naive times in the room's zone) and change (stored UTC times)
+    # then measure alike, and durations are elapsed time across a daylight-saving change. The
+    # room's zone is kept for the opening hours and the messages only.
+    start, end = times["useStartDtm"].astimezone(dt.UTC), times["useEndDtm"].astimezone(dt.UTC)
     now = now or timezone.now()
-    violations = []
+    found: list[policies.Violation] = []
     if end <= start:
         errors["useEndDtm"] = ["The end must be after the start (useStartDtm)."]
     else:
-        violations = policies.slot_violations(room=room, start=start, end=end, now=now)
+        found = policies.slot_violations(room=room, start=start, end=end, now=now)
+    found += violations
     if start < now and not start_may_be_past:
         errors["useStartDtm"] = [f"The start {format_iso(start, zone=room.zone)} is in the past."]
     elif end <= now:
         errors.setdefault("useEndDtm", [f"The end {format_iso(end, zone=room.zone)} is past."])
     if errors:
         if not override_policy:  # report the policies' problems too, after the others
-            for field, messages in policies.as_errors(violations).items():
+            for field, messages in policies.as_errors(found).items():
                 errors.setdefault(field, []).extend(messages)
         raise ValidationError(errors)
-    overridden = policies.enforce(violations, override=override_policy)
+    overridden = policies.enforce(found, override=override_policy)
     return Slot(room=room, start=start, end=end, overridden_rules=overridden)
 
 
