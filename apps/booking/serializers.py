@@ -9,6 +9,7 @@ import re
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from apps.booking import selectors
 from apps.booking.models import (
@@ -51,6 +52,26 @@ class IdField(serializers.Field):
         return value
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false`` as JSON booleans only: DRF's BooleanField would also take "yes",
+    "on", 1 or "off", and a flag that grants an override must not be set by accident. An HTML
+    form (the browsable API's) sends its checkbox as the text "true"; only there are the texts
+    "true" and "false" read."""
+
+    default_error_messages = {"invalid": "Expected true or false (a JSON boolean), got {got}."}
+
+    def to_internal_value(self, data: object) -> bool:
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and data in ("true", "false") and self._from_html_form():
+            return data == "true"
+        shown = repr(data) if isinstance(data, str | int | float) else type(data).__name__
+        self.fail("invalid", got=shown[:40])
+
+    def _from_html_form(self) -> bool:
+        return html.is_html_input(getattr(self.root, "initial_data", None))
+
+
 class BookingInputSerializer(serializers.Serializer):
     """``POST /bookings`` and ``PATCH /bookings/{id}``. Anything else in the body (``id``,
     ``status``, timestamps) is server-owned and ignored."""
@@ -61,7 +82,7 @@ class BookingInputSerializer(serializers.Serializer):
     bookingUserId = serializers.CharField(
         required=False, max_length=USERNAME_MAX_LENGTH, help_text="Username; default: you."
     )
-    overridePolicy = serializers.BooleanField(
+    overridePolicy = StrictBooleanField(
         required=False,
         help_text="Office staff only: book even if the room's policies (durations, how far "
         "ahead, opening hours, per-room limit) refuse it; recorded in the event log.",

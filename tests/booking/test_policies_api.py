@@ -154,10 +154,21 @@ def test_override_by_anyone_else_is_a_403(client_for, user, room):
     assert client_for(user).post("/bookings", fine, format="json").status_code == 201
 
 
-def test_a_malformed_override_flag_is_a_400(client_for, staff_user, room):
-    body = {**booking_body(room.pk, 3, 9), "overridePolicy": "perhaps"}
+@pytest.mark.parametrize("flag", ["perhaps", "yes", "on", "1", "off", "true", 1, 0, None])
+def test_an_override_flag_that_is_not_a_json_boolean_is_a_400(client_for, staff_user, room, flag):
+    body = {**booking_body(room.pk, 3, 9), "overridePolicy": flag}
     refused = client_for(staff_user).post("/bookings", body, format="json")
-    assert refused.status_code == 400 and "overridePolicy" in refused.json()["errors"]
+    assert refused.status_code == 400, refused.content
+    [message] = refused.json()["errors"]["overridePolicy"]
+    assert "true or false" in message or "null" in message
+
+
+def test_the_override_flag_in_the_browsable_apis_form_is_the_text_true(
+    client_for, staff_user, room
+):
+    body = {**booking_body(room.pk, 3, 9), "overridePolicy": "true"}
+    created = client_for(staff_user).post("/bookings", body)  # multipart, as an HTML form posts
+    assert created.status_code == 201, created.content
 
 
 def test_the_admin_edits_policies_and_opening_hours_through_the_service(client, superuser, room):
