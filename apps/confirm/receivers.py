@@ -10,13 +10,17 @@ from apps.confirm import services
 
 
 @receiver(booking_created, dispatch_uid="confirm.request_confirm")
-def on_booking_created(sender, event, seq, new_booking: bool = False, **kwargs) -> None:
-    services.request_confirm(booking=event, seq=seq, new_booking=new_booking)
+def on_booking_created(
+    sender, event, seq, new_booking: bool = False, occurred_at=None, **kwargs
+) -> None:
+    services.request_confirm(
+        booking=event, seq=seq, new_booking=new_booking, occurred_at=occurred_at
+    )
 
 
 @receiver(booking_changed, dispatch_uid="confirm.reopen_confirm")
-def on_booking_changed(sender, event, seq, **kwargs) -> None:
-    services.reopen_confirm(booking=event, seq=seq)
+def on_booking_changed(sender, event, seq, occurred_at=None, **kwargs) -> None:
+    services.reopen_confirm(booking=event, seq=seq, occurred_at=occurred_at)
 
 
 @receiver(booking_cancelled, dispatch_uid="confirm.delete_confirm")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 
 from apps.confirm.models import Confirm, ConfirmApprover
+from roombooking.models import EventLog
 from roombooking.roles import is_office_staff
 
 
@@ -34,3 +37,8 @@ def confirms_to_decide_for(user) -> QuerySet[Confirm]:
 
 def _managed_by(username: str) -> QuerySet:
     return ConfirmApprover.objects.filter(username=username).order_by().values("confirm_id")
+
+
+def logged_time(seq: int) -> dt.datetime:
+    """When the bus logged event ``seq``: the same live and when the log is replayed."""
+    return EventLog.objects.values_list("occurred_at", flat=True).get(pk=seq)

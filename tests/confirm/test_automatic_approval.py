@@ -4,13 +4,19 @@ asked, and the booking list shows CONFIRMED. Moves into and out of such rooms.""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
+from django.db import transaction
 
 from apps.booking import services as booking_services
+from apps.booking.events import BookingCancelled, BookingChanged, BookingCreated
 from apps.confirm.events import BOOKED, CONFIRMED, SYSTEM_USER
 from apps.confirm.models import Confirm
 from apps.notification import delivery
 from apps.notification.models import Notification
+from roombooking import bus
 from roombooking.models import EventLog
 from tests.booking.conftest import compact, future
 from tests.notification.conftest import smtp_server  # noqa: F401  (a fixture used here too)
@@ -154,3 +160,44 @@ def test_switching_a_room_to_automatic_applies_to_new_bookings(client_for, user,
     after = post_booking(alice, room.pk, days=11)
     assert Confirm.objects.get(booking_id=before["id"]).status == BOOKED  # managers decide it
     assert Confirm.objects.get(booking_id=after["id"]).status == CONFIRMED
+
+
+DAY_ONE = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
+
+
+def rebuild_request(booking_id: int) -> Confirm:
+    """Delete the request and deliver the booking's logged events again, as a rebuild from the
+    log does (the events only: no ``occurred_at`` passed along)."""
+    with transaction.atomic():
+        Confirm.objects.filter(booking_id=booking_id).delete()
+        for seq, event in bus.replay(
+            types=[BookingCreated, BookingChanged, BookingCancelled], booking_id=booking_id
+        ):
+            event.signal.send(sender=type(event), event=event, seq=seq)
+    return Confirm.objects.get(booking_id=booking_id)
+
+
+def test_the_automatic_approval_is_dated_by_its_event_live_and_rebuilt(client_for, user, automatic):
+    with time_machine.travel(DAY_ONE, tick=False):
+        booking = post_booking(client_for(user), automatic["id"])
+    created = EventLog.objects.get(booking_id=booking["id"], event_type="BookingCreated")
+    assert Confirm.objects.get(booking_id=booking["id"]).confirm_dtm == created.occurred_at
+    with time_machine.travel(DAY_ONE + dt.timedelta(days=1), tick=False):
+        rebuilt = rebuild_request(booking["id"])
+    assert (rebuilt.status, rebuilt.confirm_dtm) == (CONFIRMED, created.occurred_at)
+
+
+def test_an_approval_on_moving_in_is_dated_by_the_move_live_and_rebuilt(
+    client_for, user, room, automatic
+):
+    alice = client_for(user)
+    with time_machine.travel(DAY_ONE, tick=False):
+        booking = post_booking(alice, room.pk)
+    with time_machine.travel(DAY_ONE + dt.timedelta(hours=2), tick=False):
+        url = f"/bookings/{booking['id']}"
+        assert alice.patch(url, {"roomId": automatic["id"]}, format="json").status_code == 200
+    moved = EventLog.objects.get(booking_id=booking["id"], event_type="BookingChanged")
+    assert Confirm.objects.get(booking_id=booking["id"]).confirm_dtm == moved.occurred_at
+    with time_machine.travel(DAY_ONE + dt.timedelta(days=1), tick=False):
+        rebuilt = rebuild_request(booking["id"])
+    assert (rebuilt.status, rebuilt.confirm_dtm) == (CONFIRMED, moved.occurred_at)

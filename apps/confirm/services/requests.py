@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.booking.events import BookingCancelled, BookingChanged, BookingCreated, BookingSnapshot
+from apps.confirm import selectors
 from apps.confirm.events import (
     BOOKED,
     CONFIRMED,
@@ -24,7 +25,11 @@ from roombooking import bus
 
 
 def request_confirm(
-    *, booking: BookingCreated, seq: int, new_booking: bool = False
+    *,
+    booking: BookingCreated,
+    seq: int,
+    new_booking: bool = False,
+    occurred_at: dt.datetime | None = None,
 ) -> Confirm | None:
     """Create the BOOKED request for a new booking and tell the managers (ConfirmRequested); in
     a room that approves automatically (``approval_required`` false), create it approved by the
@@ -33,6 +38,8 @@ def request_confirm(
     Idempotent: a replayed BookingCreated finds the request (unique ``booking_id``) and changes
     nothing (the check is skipped for a ``new_booking``, created in this transaction: it cannot
     have a request yet); a booking already cancelled later in the log gets no request.
+    ``occurred_at``: when the bus logged the event (read from the log when not given); an
+    automatic approval is dated by it, so that a rebuild from the log gives the same row.
     """
     with transaction.atomic(savepoint=False):
         if not new_booking and Confirm.objects.filter(booking_id=booking.booking_id).exists():
@@ -46,7 +53,7 @@ def request_confirm(
             **_copied_from(booking),
         )
         if not booking.approval_required:
-            _approve_by_system(confirm)
+            _approve_by_system(confirm, at=occurred_at or selectors.logged_time(seq))
         confirm.save()
         _store_approvers(confirm, new=True)
         if confirm.status == CONFIRMED:
@@ -69,13 +76,16 @@ def request_confirm(
         return confirm
 
 
-def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
+def reopen_confirm(
+    *, booking: BookingChanged, seq: int, occurred_at: dt.datetime | None = None
+) -> Confirm | None:
     """Refresh the request's copy of the booking; an approved booking whose room or times moved
     goes back to BOOKED for a new decision (ConfirmRequested with ``reopened``). A pending request
     whose room moved (other managers) is announced again the same way, so that the new room's
     managers hear that it waits for them. In a room that approves automatically
     (``approval_required`` false) an approval stands and a pending request whose slot moved is
-    approved by the system (ConfirmCompleted, ``automatic``)."""
+    approved by the system (ConfirmCompleted, ``automatic``), dated ``occurred_at`` (the
+    event's logged time, as in ``request_confirm``)."""
     with transaction.atomic(savepoint=False):
         confirm = Confirm.objects.select_for_update().filter(booking_id=booking.booking_id).first()
         if confirm is None or seq <= confirm.booking_seq:
@@ -98,7 +108,7 @@ def reopen_confirm(*, booking: BookingChanged, seq: int) -> Confirm | None:
             booking.slot_changed and not booking.approval_required and confirm.status == BOOKED
         )
         if approved_by_system:
-            _approve_by_system(confirm)
+            _approve_by_system(confirm, at=occurred_at or selectors.logged_time(seq))
         new_approvers = confirm.approvers != approvers_before
         if reopened or (new_approvers and confirm.status == BOOKED):
             # A new wait (for a new decision, or for other approvers): its own reminder.
@@ -136,10 +146,12 @@ def delete_confirm(*, booking: BookingCancelled, seq: int) -> bool:
         return deleted > 0
 
 
-def _approve_by_system(confirm: Confirm) -> None:
+def _approve_by_system(confirm: Confirm, *, at: dt.datetime) -> None:
+    """``at``: the logged time of the booking event that led to it, never the clock's: the
+    row must come out the same when the log is replayed."""
     confirm.status = CONFIRMED
     confirm.confirm_user_id = SYSTEM_USER
-    confirm.confirm_dtm = timezone.now()
+    confirm.confirm_dtm = at
     confirm.reason = "Approved automatically: the room does not require approval."
 
 
