@@ -148,8 +148,11 @@ def change_booking(
                 booking.booking_user, room=room, exclude_id=booking.pk, now=now
             )
         if slot_changed:
-            if not room.is_active:
-                active_room(room.pk)  # a 400 naming roomId: the room is out of service
+            if "roomId" not in changed:
+                # Read the room again as a new booking does (a 400 naming roomId when it is
+                # out of service; on PostgreSQL under a share lock, so that a policy change
+                # cannot commit between this check and ours: see slots.room_for_booking).
+                room = active_room(room.pk)
             # A moved booking must start in the future; only the end of a booking that is
             # under way may move (to a time still in the future).
             moved_start = "roomId" in changed or "useStartDtm" in changed

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
@@ -30,13 +30,36 @@ class Slot:
 
 
 def active_room(room_id: object) -> Room:
+    """The room to book, its policies read under a share lock (see ``room_for_booking``)."""
     try:
-        room = Room.objects.get(pk=room_id)
+        room = room_for_booking(room_id)
     except (Room.DoesNotExist, ValueError, TypeError):
         raise ValidationError({"roomId": [f"Room {room_id} does not exist."]}) from None
     if not room.is_active:
         raise ValidationError({"roomId": [f"Room {room_id} ({room.name}) is not in service."]})
     return room
+
+
+def room_for_booking(room_id: object) -> Room:
+    """The room, read ``FOR SHARE`` on PostgreSQL inside a transaction: the same one statement
+    as a plain read, and the booking is then checked against policies that cannot change
+    before it commits. A policy change (``update_room``, ``set_opening_hours``: ``FOR UPDATE``)
+    waits for the bookings that have read the room; a booking that reads it during a change
+    waits for the change to commit and reads the new policies (and opening hours) after it.
+    Bookings do not block each other: share locks do not conflict. SQLite needs none: its
+    writers take turns from their first statement (IMMEDIATE transactions)."""
+    rooms = Room.objects.filter(pk=room_id)  # ValueError/TypeError: not an id
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return rooms.get()
+    try:
+        sql, params = rooms.query.sql_with_params()
+    except EmptyResultSet:  # an id out of the column's range
+        raise Room.DoesNotExist from None
+    found = list(Room.objects.raw(f"{sql} FOR SHARE", params))
+    if not found:
+        raise Room.DoesNotExist
+    return found[0]
 
 
 def aware(value: dt.datetime, *, room: Room, field: str) -> dt.datetime:
