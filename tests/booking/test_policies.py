@@ -5,6 +5,7 @@ and office staff's override, recorded in the event log."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import zoneinfo
 
 import pytest
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.booking import services
 from apps.booking.models import OpeningHours
+from apps.booking.services.rooms import POLICY_FIELDS
 from roombooking.errors import Conflict
 
 pytestmark = pytest.mark.django_db
@@ -324,3 +326,12 @@ def test_a_minimum_above_the_maximum_is_refused(db):
     assert refusal(refused) == {
         "minDurationMinutes": ["The minimum duration must not exceed the maximum duration."]
     }
+
+
+def test_create_room_names_each_policy_in_its_signature():
+    """No ``**policies``: a misspelt policy is a TypeError at the call, visible to type checkers."""
+    parameters = inspect.signature(services.create_room).parameters
+    assert not [p for p in parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD]
+    assert set(POLICY_FIELDS) <= set(parameters)
+    with pytest.raises(TypeError):
+        services.create_room(name="Typo", capacity=1, max_day_ahead=3)

@@ -55,8 +55,8 @@ def slot_violations(
             Violation(
                 MIN_DURATION,
                 "useEndDtm",
-                f"Bookings of {room.name} last at least {duration(room.min_duration)} "
-                f"({MIN_DURATION}); this one lasts {duration(length)}.",
+                f"Bookings of {room.name} last at least {_duration(room.min_duration)} "
+                f"({MIN_DURATION}); this one lasts {_duration(length)}.",
             )
         )
     if length > room.max_duration:  # the message predates the policies: kept as it was
@@ -64,8 +64,8 @@ def slot_violations(
             Violation(
                 MAX_DURATION,
                 "useEndDtm",
-                f"The booking lasts {duration(length)}; {room.name} takes bookings of at most "
-                f"{duration(room.max_duration)}.",
+                f"The booking lasts {_duration(length)}; {room.name} takes bookings of at most "
+                f"{_duration(room.max_duration)}.",
             )
         )
     if room.max_days_ahead is not None:
@@ -155,7 +155,7 @@ def as_errors(violations: Iterable[Violation]) -> dict[str, list[str]]:
     return errors
 
 
-def describe_hours(hours: Iterable[OpeningHours]) -> str:
+def _describe_hours(hours: Iterable[OpeningHours]) -> str:
     """``Mon 08:00-18:00, Tue 08:00-18:00``: what the messages quote as the limit."""
     return ", ".join(
         f"{WEEKDAYS[h.weekday][:3]} {h.opens:%H:%M}-{_closing(h.closes)}"
@@ -172,7 +172,7 @@ def _opening_hours_violations(
     local_end = end.astimezone(room.zone).replace(tzinfo=None)
     day = local_start.date()
     weekday = WEEKDAYS[day.weekday()]
-    limit = f"{OPENING_HOURS}: {describe_hours(hours)}"
+    limit = f"{OPENING_HOURS}: {_describe_hours(hours)}"
     today = next((h for h in hours if h.weekday == day.weekday()), None)
     if today is None:
         return [
@@ -211,7 +211,7 @@ def _closing(closes: dt.time) -> str:
     return "24:00" if closes == MIDNIGHT else f"{closes:%H:%M}"
 
 
-def duration(delta: dt.timedelta) -> str:
+def _duration(delta: dt.timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 
-from apps.booking.models import WEEKDAYS, OpeningHours, Room
+from apps.booking.models import APPROVAL_REQUIRED, WEEKDAYS, OpeningHours, Room
 from apps.booking.services.users import active_users
 from apps.booking.validators import normalize_tag
 
@@ -55,14 +55,21 @@ def create_room(
     managers: Iterable[str] = (),
     room_id: int | None = None,
     opening_hours: Iterable[Mapping[str, Any]] | None = None,
-    **policies: Any,
+    approval_mode: str = APPROVAL_REQUIRED,
+    min_duration: dt.timedelta | None = None,
+    max_days_ahead: int | None = None,
+    max_future_bookings_per_user: int | None = None,
 ) -> Room:
     """``managers`` are usernames; an unknown one is a 400 naming it. ``room_id`` chooses the id
-    (demo data and imports only). ``policies``: any of ``POLICY_FIELDS``; ``opening_hours``: see
+    (demo data and imports only). The policies (``POLICY_FIELDS``) default to the model's: a
+    room that takes any booking up to ``max_duration``; ``opening_hours``: see
     ``set_opening_hours``."""
-    unknown = set(policies) - set(POLICY_FIELDS)
-    if unknown:
-        raise TypeError(f"create_room() got unexpected {', '.join(sorted(unknown))}")
+    policies = {
+        "approval_mode": approval_mode,
+        "min_duration": min_duration,
+        "max_days_ahead": max_days_ahead,
+        "max_future_bookings_per_user": max_future_bookings_per_user,
+    }
     with transaction.atomic():
         room = Room(
             id=room_id,
