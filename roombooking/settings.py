@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notification.requeue_pending",
         "schedule": float(config.integer("NOTIFICATION_REQUEUE_INTERVAL", 15, minimum=1)),
     },
+    "booking-expire-waitlist-holds": {
+        "task": "booking.expire_waitlist_holds",
+        "schedule": float(config.integer("BOOKING_WAITLIST_SWEEP_INTERVAL", 30, minimum=1)),
+    },
 }
 # The lifecycle sweeps (docs/lifecycle.md): each is safe to run twice and on several workers.
 LIFECYCLE_SWEEP_INTERVAL = float(config.integer("LIFECYCLE_SWEEP_INTERVAL", 60, minimum=1))
@@ -271,6 +275,10 @@ BOOKING_SERIES_MAX_OCCURRENCES = config.integer("BOOKING_SERIES_MAX_OCCURRENCES"
 BOOKING_LIST_MAX_WINDOW = timedelta(
     days=config.integer("BOOKING_LIST_MAX_WINDOW_DAYS", 366, minimum=1)
 )
+# The waitlist (docs/waitlist.md): how long a freed slot is held for the person offered it, and
+# how many active waitlist entries one person may have.
+BOOKING_WAITLIST_HOLD_MINUTES = config.integer("BOOKING_WAITLIST_HOLD_MINUTES", 30, minimum=1)
+BOOKING_WAITLIST_MAX_PER_USER = config.integer("BOOKING_WAITLIST_MAX_PER_USER", 20, minimum=1)
 
 # --- Lifecycle: approver reminders and expiry, booker reminders, check-in (docs/lifecycle.md) ---
 # A request still pending this long after it was made reminds the room's managers, once.

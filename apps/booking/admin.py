@@ -209,4 +209,5 @@ class BookingAdmin(admin.ModelAdmin):
         self.message_user(request, f"{len(active)} booking(s) cancelled.", messages.SUCCESS)
 
 
-from apps.booking import admin_series  # noqa: E402, F401  (registers the series admin)
+# The series' and the waitlist's admins live in their own modules; importing registers them.
+from apps.booking import admin_series, admin_waitlist  # noqa: E402, F401

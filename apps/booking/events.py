@@ -158,3 +158,68 @@ class BookingCheckedIn(BookingSnapshot):
 
     signal: ClassVar[Signal] = booking_checked_in
     checked_in_dtm: dt.datetime
+
+
+# --- The waitlist (docs/waitlist.md) -------------------------------------------------------------
+# A waitlist entry's status (WaitlistSnapshot.status).
+WAITLIST_WAITING = "WAITING"  # in the queue for a taken slot
+WAITLIST_OFFERED = "OFFERED"  # the slot freed up and is held for this user until hold_until
+WAITLIST_ACCEPTED = "ACCEPTED"  # the user took the offer: booking_id is theirs
+WAITLIST_EXPIRED = "EXPIRED"  # the hold ran out, or the slot began while still waiting
+WAITLIST_WITHDRAWN = "WITHDRAWN"  # the user (or staff) left the queue
+
+waitlist_joined = Signal()
+waitlist_offered = Signal()
+waitlist_accepted = Signal()
+waitlist_expired = Signal()
+waitlist_withdrawn = Signal()
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitlistSnapshot(Event):
+    """A waitlist entry as it is after the change. No ``booking_id``: an entry is not a booking
+    (``accepted_booking_id`` names the booking an accepted offer made)."""
+
+    entry_id: int
+    room_id: int
+    room_name: str
+    room_time_zone: str
+    user_id: str  # username of the waiting person
+    user_email: str
+    use_start_dtm: dt.datetime
+    use_end_dtm: dt.datetime
+    status: str  # WAITLIST_*
+    hold_until: dt.datetime | None = None
+    accepted_booking_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitlistJoined(WaitlistSnapshot):
+    signal: ClassVar[Signal] = waitlist_joined
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitlistOffered(WaitlistSnapshot):
+    """The slot is free and held for ``user_id`` until ``hold_until`` (the user gets an email)."""
+
+    signal: ClassVar[Signal] = waitlist_offered
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitlistAccepted(WaitlistSnapshot):
+    """The offer became booking ``accepted_booking_id`` (its BookingCreated tells the user)."""
+
+    signal: ClassVar[Signal] = waitlist_accepted
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitlistExpired(WaitlistSnapshot):
+    """``was_offered``: a hold ran out (the user is told); else the slot began while waiting."""
+
+    signal: ClassVar[Signal] = waitlist_expired
+    was_offered: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitlistWithdrawn(WaitlistSnapshot):
+    signal: ClassVar[Signal] = waitlist_withdrawn

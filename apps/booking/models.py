@@ -264,3 +264,7 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == BOOKED
+
+
+# The waitlist's model lives in its own module; importing it here registers it with the app.
+from apps.booking.models_waitlist import WaitlistEntry  # noqa: E402, F401

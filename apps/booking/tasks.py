@@ -25,3 +25,18 @@ def send_booking_reminders() -> int:
 @once_per_period(PERIOD)
 def release_no_shows() -> int:
     return len(services.release_no_shows())
+
+
+# The waitlist sweep's own beat interval (BOOKING_WAITLIST_SWEEP_INTERVAL).
+WAITLIST_SWEEP_PERIOD: float = settings.CELERY_BEAT_SCHEDULE["booking-expire-waitlist-holds"][
+    "schedule"
+]
+
+
+@shared_task(name="booking.expire_waitlist_holds", ignore_result=True)
+@once_per_period(WAITLIST_SWEEP_PERIOD)
+def expire_waitlist_holds() -> dict[str, int]:
+    """Celery beat: end the waitlist holds that ran out and offer their slots to the next in
+    line (docs/waitlist.md). Each entry is ended once even when two workers sweep at once;
+    ``None`` when skipped because the sweep already ran in this period."""
+    return services.expire_waitlist_holds()

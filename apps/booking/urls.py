@@ -6,10 +6,12 @@ from apps.booking.views_availability import AvailableRoomsView, RoomAvailability
 from apps.booking.views_checkin import check_in_link_view
 from apps.booking.views_day import day_view
 from apps.booking.views_series import SeriesViewSet
+from apps.booking.views_waitlist import WaitlistViewSet
 
 # Only the registry is used: roombooking/urls.py merges it into the project's router.
 router = SimpleRouter()
 router.register("bookings/series", SeriesViewSet, basename="booking-series")
+router.register("bookings/waitlist", WaitlistViewSet, basename="waitlist")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("rooms", RoomViewSet, basename="room")
 urlpatterns: list = [  # anything beyond the router's resources

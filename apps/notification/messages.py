@@ -18,6 +18,8 @@ from apps.booking.events import (
     SeriesBooked,
     SeriesCancelled,
     SeriesChanged,
+    WaitlistExpired,
+    WaitlistOffered,
 )
 from apps.confirm.events import (
     CONFIRMED,
@@ -39,6 +41,7 @@ from apps.notification.message_types import (
     zone_named,
 )
 from apps.notification.messages_series import series_message
+from apps.notification.messages_waitlist import waitlist_messages
 from roombooking.events import Event
 
 EXPIRED_CONTENTS = CANCELED_CONTENTS + ": nobody approved it in time"
@@ -96,6 +99,8 @@ def messages_for(event: Event) -> list[Message]:
             return [_booker(event, contents, "Reservation denied", status="DENIED, canceled")]
         case SeriesBooked() | SeriesChanged() | SeriesCancelled() | SeriesDecided():
             return _series(event)
+        case WaitlistOffered() | WaitlistExpired():
+            return waitlist_messages(event)
     return []
 
 

@@ -15,6 +15,8 @@ from apps.booking.events import (
     series_booked,
     series_cancelled,
     series_changed,
+    waitlist_expired,
+    waitlist_offered,
 )
 from apps.confirm.events import (
     confirm_completed,
@@ -40,6 +42,8 @@ from apps.notification import services
 @receiver(booking_reminder_due, dispatch_uid="notification.booking_reminder_due")
 @receiver(confirm_reminder_due, dispatch_uid="notification.confirm_reminder_due")
 @receiver(confirm_expired, dispatch_uid="notification.confirm_expired")
+@receiver(waitlist_offered, dispatch_uid="notification.waitlist_offered")
+@receiver(waitlist_expired, dispatch_uid="notification.waitlist_expired")
 def notify(
     sender, event, seq: int, fresh: bool = False, new_booking: bool = False, **kwargs
 ) -> None:

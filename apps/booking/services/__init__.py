@@ -20,22 +20,33 @@ from apps.booking.services.series import (
     cancel_whole_series,
     change_series,
 )
+from apps.booking.services.waitlist import (
+    accept_waitlist_offer,
+    join_waitlist,
+    withdraw_from_waitlist,
+)
+from apps.booking.services.waitlist_offers import expire_waitlist_holds, offer_freed_slot
 
 __all__ = [
+    "accept_waitlist_offer",
     "book_series",
+    "cancel_booking",
     "cancel_series",
     "cancel_whole_series",
-    "change_series",
-    "cancel_booking",
     "change_booking",
+    "change_series",
     "check_in",
     "check_in_with_link",
     "create_booking",
     "create_room",
     "deactivate_room",
+    "expire_waitlist_holds",
+    "join_waitlist",
+    "offer_freed_slot",
     "record_approval_status",
     "release_no_shows",
     "send_booking_reminders",
     "set_opening_hours",
     "update_room",
+    "withdraw_from_waitlist",
 ]

@@ -29,9 +29,11 @@ from apps.booking.services.slots import (
     aware,
     checked_slot,
     ensure_free,
+    lock_room,
     save_guarded,
 )
 from apps.booking.services.users import active_user
+from apps.booking.services.waitlist_offers import offer_freed_slot
 from roombooking import bus
 from roombooking.roles import is_office_staff
 
@@ -71,7 +73,7 @@ def create_booking(
             violations=future_limit_violations(user, room=room, now=now),
             now=now,
         )
-        ensure_free(slot, actor=actor)
+        ensure_free(slot, actor=actor, booking_user=user)
         booking = Booking(
             room=slot.room,
             booking_user=user,
@@ -166,7 +168,10 @@ def change_booking(
                 now=now,
             )
             overridden = slot.overridden_rules
-            ensure_free(slot, actor=actor, exclude_id=booking.pk)
+            # Both rooms' locks in id order: the old slot is offered to the waitlist below.
+            for locked in sorted({room, booking.room}, key=lambda r: r.pk):
+                lock_room(locked)
+            ensure_free(slot, actor=actor, exclude_id=booking.pk, booking_user=booking.booking_user)
         else:  # only the booker changed: their limits are all there is to check
             overridden = policies.enforce(limit_violations, override=override_policy)
         if {"roomId", "useStartDtm"} & set(changed):
@@ -191,6 +196,10 @@ def change_booking(
                 slot_changed=slot_changed,
             )
         )
+        if slot_changed:  # the old slot is free now (docs/waitlist.md)
+            offer_freed_slot(
+                room=old_room, start=old_start, end=old_end, actor=actor.get_username()
+            )
         return booking
 
 
@@ -257,6 +266,14 @@ def cancel_locked(
                 reason=booking.cancel_reason,
                 cancelled_dtm=_utc(booking.cancelled_at),
             )
+        )
+        # Whatever the cause, the slot is free now: the waitlist's next in line gets it offered
+        # in this transaction (docs/waitlist.md).
+        offer_freed_slot(
+            room=booking.room,
+            start=booking.use_start_dtm,
+            end=booking.use_end_dtm,
+            actor=actor,
         )
         return booking
 

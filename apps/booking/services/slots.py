@@ -13,7 +13,7 @@ from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from apps.booking import selectors
+from apps.booking import selectors, selectors_waitlist
 from apps.booking.models import NO_OVERLAP_CONSTRAINT, Booking, Room
 from apps.booking.services import policies
 from roombooking.datetimes import DateTimeInputError, format_iso, make_aware
@@ -120,11 +120,13 @@ def checked_slot(
     return Slot(room=room, start=start, end=end, overridden_rules=overridden)
 
 
-def ensure_free(slot: Slot, *, actor, exclude_id: int | None = None) -> None:
-    """409 when an active booking of the room overlaps the slot.
+def ensure_free(slot: Slot, *, actor, exclude_id: int | None = None, booking_user=None) -> None:
+    """409 when an active booking of the room overlaps the slot, or when it is held for someone
+    on the waitlist other than ``booking_user`` (default: the actor; docs/waitlist.md).
 
     Takes the room's booking lock first (held until the transaction ends), so that the check and
-    the insert that follows see every booking of the room committed before them."""
+    the insert that follows see every booking of the room committed before them, and every hold
+    a waitlist offer made (offers are made under the same lock)."""
     lock_room(slot.room)
     overlapping = list(
         selectors.overlapping_bookings(
@@ -133,6 +135,18 @@ def ensure_free(slot: Slot, *, actor, exclude_id: int | None = None) -> None:
     )
     if overlapping:
         raise conflict(slot.room, overlapping, actor=actor)
+    holder = booking_user if booking_user is not None else actor
+    holds = list(
+        selectors_waitlist.live_holds(
+            room_id=slot.room.pk,
+            start=slot.start,
+            end=slot.end,
+            now=timezone.now(),
+            exclude_user_id=holder.pk,
+        )
+    )
+    if holds:
+        raise held_conflict(slot.room, holds)
 
 
 ROOM_LOCK_CLASS = 0x524F4F4D  # "ROOM": the advisory lock class of rooms (bus locks use 1 key)
@@ -209,4 +223,20 @@ def conflict(room: Room, overlapping: list[Booking], *, actor) -> Conflict:
         entries.append(entry)
     return Conflict(
         f"{room.name} is already booked at that time.", code="slot_taken", conflicts=entries
+    )
+
+
+def held_conflict(room: Room, holds: list) -> Conflict:
+    """The 409 for a slot held for someone on the waitlist (who it is stays private)."""
+    return Conflict(
+        f"{room.name} is held at that time for someone on its waitlist.",
+        code="slot_held",
+        holds=[
+            {
+                "useStartDtm": format_iso(hold.use_start_dtm, zone=room.zone),
+                "useEndDtm": format_iso(hold.use_end_dtm, zone=room.zone),
+                "holdUntilDtm": format_iso(hold.hold_until, zone=room.zone),
+            }
+            for hold in holds
+        ],
     )
