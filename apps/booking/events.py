@@ -180,6 +180,8 @@ class WaitlistSnapshot(Event):
     """A waitlist entry as it is after the change. No ``booking_id``: an entry is not a booking
     (``accepted_booking_id`` names the booking an accepted offer made)."""
 
+    calendar_invite: ClassVar[bool] = False  # an entry is not on anyone's calendar (yet)
+
     entry_id: int
     room_id: int
     room_name: str
