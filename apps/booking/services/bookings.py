@@ -73,7 +73,7 @@ def create_booking(
             violations=future_limit_violations(user, room=room, now=now),
             now=now,
         )
-        ensure_free(slot, actor=actor, booking_user=user)
+        ensure_free(slot, actor=actor, booking_user=user, now=now)
         booking = Booking(
             room=slot.room,
             booking_user=user,
@@ -171,7 +171,13 @@ def change_booking(
             # Both rooms' locks in id order: the old slot is offered to the waitlist below.
             for locked in sorted({room, booking.room}, key=lambda r: r.pk):
                 lock_room(locked)
-            ensure_free(slot, actor=actor, exclude_id=booking.pk, booking_user=booking.booking_user)
+            ensure_free(
+                slot,
+                actor=actor,
+                exclude_id=booking.pk,
+                booking_user=booking.booking_user,
+                now=now,
+            )
         else:  # only the booker changed: their limits are all there is to check
             overridden = policies.enforce(limit_violations, override=override_policy)
         if {"roomId", "useStartDtm"} & set(changed):
@@ -198,7 +204,7 @@ def change_booking(
         )
         if slot_changed:  # the old slot is free now (docs/waitlist.md)
             offer_freed_slot(
-                room=old_room, start=old_start, end=old_end, actor=actor.get_username()
+                room=old_room, start=old_start, end=old_end, actor=actor.get_username(), now=now
             )
         return booking
 

@@ -120,7 +120,14 @@ def checked_slot(
     return Slot(room=room, start=start, end=end, overridden_rules=overridden)
 
 
-def ensure_free(slot: Slot, *, actor, exclude_id: int | None = None, booking_user=None) -> None:
+def ensure_free(
+    slot: Slot,
+    *,
+    actor,
+    exclude_id: int | None = None,
+    booking_user=None,
+    now: dt.datetime | None = None,
+) -> None:
     """409 when an active booking of the room overlaps the slot, or when it is held for someone
     on the waitlist other than ``booking_user`` (default: the actor; docs/waitlist.md).
 
@@ -141,7 +148,7 @@ def ensure_free(slot: Slot, *, actor, exclude_id: int | None = None, booking_use
             room_id=slot.room.pk,
             start=slot.start,
             end=slot.end,
-            now=timezone.now(),
+            now=now or timezone.now(),
             exclude_user_id=holder.pk,
         )
     )

@@ -164,6 +164,7 @@ def accept_waitlist_offer(*, actor, entry_id: int, now: dt.datetime | None = Non
             use_start_dtm=entry.use_start_dtm,
             use_end_dtm=entry.use_end_dtm,
             booking_user=entry.user.get_username(),
+            now=now,
         )
         entry.booking = booking
         _close(entry, status=WAITLIST_ACCEPTED, now=now, extra_fields=["booking"])
