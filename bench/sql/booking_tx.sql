@@ -2,16 +2,17 @@
 -- transaction (booking row under the exclusion constraint, the approval request, the booking
 -- list row and its manager rows, the notification outbox rows with their calendar invites and the
 -- event log rows), plus the reads it must do (the token, the room and its policies and managers,
--- the overlap check, the booking's previous calendar state).
+-- the overlap check and the waitlist's hold check, the booking's previous calendar state).
 -- Keep it in step with the tables: bench/run.py fails loudly when a column is gone.
 \set room random(1, :rooms)
 \set userid random(1, :users)
 \set minute random(0, 5000000)
 BEGIN;
 SELECT t.key, u.id, u.username FROM authtoken_token t JOIN auth_user u ON u.id = t.user_id WHERE t.user_id = :userid;
-SELECT * FROM booking_room WHERE id = :room;
+SELECT * FROM booking_room WHERE id = :room FOR SHARE;
 SELECT u.username FROM auth_user u JOIN booking_room_managers m ON m.user_id = u.id WHERE m.room_id = :room;
 SELECT id FROM booking_booking WHERE room_id = :room AND status = 'BOOKED' AND use_start_dtm < to_timestamp(:base + :minute * 60 + 3600) AND use_end_dtm > to_timestamp(:base + :minute * 60);
+SELECT id, user_id, hold_until FROM booking_waitlistentry WHERE room_id = :room AND status = 'OFFERED' AND hold_until > now() AND use_start_dtm < to_timestamp(:base + :minute * 60 + 3600) AND use_end_dtm > to_timestamp(:base + :minute * 60);
 INSERT INTO booking_booking (room_id, booking_user_id, use_start_dtm, use_end_dtm, status, created_at, updated_at, cancel_cause, cancel_reason, approval_status, approval_seq) VALUES (:room, :userid, to_timestamp(:base + :minute * 60), to_timestamp(:base + :minute * 60 + 3600), 'BOOKED', now(), now(), '', '', '', 0) RETURNING id AS booking_id \gset
 INSERT INTO roombooking_eventlog (event_type, payload, occurred_at, actor, booking_id) VALUES ('BookingCreated', '{"booking_id": 1, "room_id": 1, "room_name": "Room", "status": "BOOKED"}', now(), 'user', :booking_id) RETURNING id AS seq1 \gset
 INSERT INTO confirm_confirm (booking_id, room_id, room_name, room_time_zone, approvers, user_id, user_email, use_start_dtm, use_end_dtm, status, reason, booking_seq, created, updated) VALUES (:booking_id, :room, 'Room', 'Asia/Seoul', '["manager"]', 'user', 'user@example.com', to_timestamp(:base + :minute * 60), to_timestamp(:base + :minute * 60 + 3600), 'BOOKED', '', :seq1, now(), now()) RETURNING id AS confirm_id \gset
