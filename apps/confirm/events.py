@@ -100,6 +100,7 @@ class SeriesDecided(Event):
     reason: str = ""
     booking_ids: tuple[int, ...]
     starts: tuple[dt.datetime, ...]
+    ends: tuple[dt.datetime, ...] = ()  # in booking_ids order (the occurrences' calendar invites)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -116,17 +116,17 @@ def invite(
         sequence=state.sequence,
     )
     vevent.add("organizer", ical.organizer())
-    for person in _attendees(event, message, recipient_username, recipient_email):
+    for person in attendees(event, message, recipient_username, recipient_email):
         vevent.add("attendee", person)
     calendar = ical.new_calendar(method=method)
     calendar.add_component(vevent)
     return method, calendar.to_ical().decode()
 
 
-def _attendees(
+def attendees(
     event: Event, message: Message, recipient_username: str, recipient_email: str
 ) -> list[icalendar.vCalAddress]:
-    booker, booker_email = _booker(event)
+    booker, booker_email = booker_of(event)
     if booker == recipient_username:
         booker_email = booker_email or recipient_email
     people = []
@@ -145,7 +145,7 @@ def _attendees(
     return people
 
 
-def _booker(event: Event) -> tuple[str, str]:
+def booker_of(event: Event) -> tuple[str, str]:
     username = getattr(event, "booking_user_id", None) or getattr(event, "user_id", "")
     email = getattr(event, "booking_user_email", None) or getattr(event, "user_email", "")
     return username, email
@@ -172,12 +172,34 @@ def _status(event: Event, previous: str | None) -> str:
 
 
 def _fingerprint(event: Event, status: str) -> str:
-    booker, _ = _booker(event)
+    booker, _ = booker_of(event)
+    return fingerprint_of(
+        start=event.use_start_dtm,
+        end=event.use_end_dtm,
+        room_id=getattr(event, "room_id", ""),
+        room_name=event.room_name,
+        booker=booker,
+        status=status,
+    )
+
+
+def fingerprint_of(
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    room_id: object,
+    room_name: str,
+    booker: str,
+    status: str,
+) -> str:
+    """What an invite says (times, room, booker, status), hashed: the same in a booking's own
+    emails and in a series summary (``invites_series``), so either continues the other's
+    SEQUENCE."""
     parts = (
-        event.use_start_dtm.astimezone(dt.UTC).isoformat(),
-        event.use_end_dtm.astimezone(dt.UTC).isoformat(),
-        str(getattr(event, "room_id", "")),
-        event.room_name,
+        start.astimezone(dt.UTC).isoformat(),
+        end.astimezone(dt.UTC).isoformat(),
+        str(room_id),
+        room_name,
         booker,
         status,
     )

@@ -74,6 +74,32 @@ class Notification(models.Model):
         return f"#{self.pk} {self.event_type} to {self.recipient_username} ({self.status})"
 
 
+class OccurrenceInvite(models.Model):
+    """An occurrence's calendar state after a series action (docs/calendars.md).
+
+    A series action emails one summary for all its occurrences (a row without ``booking_id``), so
+    the outbox alone cannot tell the occurrence's next email which SEQUENCE it reached; this row
+    does, like the ``ical_*`` fields of a booking's own outbox rows. One per occurrence and series
+    event (unique: a replay adds nothing)."""
+
+    booking_id = models.BigIntegerField()
+    event_seq = models.BigIntegerField(help_text="sequence number of the series event on the bus")
+    ical_status = models.CharField(max_length=16)
+    ical_fingerprint = models.CharField(max_length=64)
+    ical_sequence = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index of "an occurrence's latest state": booking_id, then event_seq.
+            models.UniqueConstraint(
+                fields=["booking_id", "event_seq"], name="occurrence_invite_once_per_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"booking {self.booking_id} after event {self.event_seq}: {self.ical_sequence}"
+
+
 class SmtpBreakerState(models.Model):
     """The SMTP circuit breaker's state as the workers last reported it (one row per worker
     process), so that the web app's /health/status can show it."""

@@ -9,12 +9,12 @@ import threading
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import CharField, Q, Subquery, Value
 from django.utils import timezone
 
-from apps.notification import handoff, invites
+from apps.notification import handoff, invites, occurrence_invites
 from apps.notification.messages import Message, messages_for
-from apps.notification.models import Notification, SmtpBreakerState
+from apps.notification.models import Notification, OccurrenceInvite, SmtpBreakerState
 from apps.notification.recipients import Recipient, recipients_for
 from roombooking.events import Event
 
@@ -37,7 +37,8 @@ def notify_for_event(
     about a booking reads the booking's previous calendar state too (one indexed query), for the
     invite's SEQUENCE. The bus's flags spare the query where it cannot find anything: a
     ``fresh`` event without an invite (its ``seq`` is new) and the first event of a
-    ``new_booking`` (no rows about that booking exist). No savepoint, since a failure here must
+    ``new_booking`` (no rows about that booking exist). A series summary reads and records its
+    occurrences' calendar states (``occurrence_invites``). No savepoint, since a failure here must
     fail the caller's whole change.
     """
     now = now or timezone.now()
@@ -50,6 +51,7 @@ def notify_for_event(
         if not wanted:
             return []
         existing, calendar = _already_written(event, seq, fresh=fresh, new_booking=new_booking)
+        occurrences = occurrence_invites.states_after(event, seq=seq)  # a series summary's
         rows, seen = [], set(existing)
         for message, recipient in wanted:
             if recipient.username in seen:  # one row per event and recipient
@@ -68,9 +70,11 @@ def notify_for_event(
                     body=message.body,
                     **_undeliverable(recipient.email),
                     **_invite_fields(event, message, recipient, calendar, now),
+                    **occurrence_invites.invite_fields(event, message, recipient, occurrences, now),
                 )
             )
         created = Notification.objects.bulk_create(rows)
+        occurrence_invites.record(seq=seq, states=occurrences)
         _hand_off_after_commit([n.pk for n in created if n.status == Notification.Status.PENDING])
     return created
 
@@ -82,7 +86,8 @@ def _already_written(
     state after it (None: its emails get no invite).
 
     For an event about a booking both come from one query: this event's rows and those of the
-    booking's latest earlier event with an invite, whose state the SEQUENCE builds on.
+    booking's latest earlier event with an invite, united with the booking's latest state left
+    by a series summary (``OccurrenceInvite``); the later of the two is what SEQUENCE builds on.
     """
     if not invites.has_calendar(event):
         if fresh:
@@ -97,14 +102,30 @@ def _already_written(
         .order_by("-event_seq")
         .values("event_seq")[:1]
     )
-    rows = list(
+    emails = (
         Notification.objects.filter(booking_id=event.booking_id)
         .filter(Q(event_seq=seq) | Q(event_seq=Subquery(earlier)))
-        .order_by("-event_seq")
+        .order_by()
         .values_list(
             "event_seq", "recipient_username", "ical_status", "ical_fingerprint", "ical_sequence"
         )
     )
+    # A series summary's state of this occurrence (OccurrenceInvite), in the same statement.
+    earlier_summary = (
+        OccurrenceInvite.objects.filter(booking_id=event.booking_id, event_seq__lt=seq)
+        .order_by("-event_seq")
+        .values("event_seq")[:1]
+    )
+    summaries = (
+        OccurrenceInvite.objects.filter(
+            booking_id=event.booking_id, event_seq=Subquery(earlier_summary)
+        )
+        .annotate(no_recipient=Value("", output_field=CharField()))
+        .values_list(
+            "event_seq", "no_recipient", "ical_status", "ical_fingerprint", "ical_sequence"
+        )
+    )
+    rows = sorted(emails.union(summaries, all=True), key=lambda row: -row[0])
     existing = {username for event_seq, username, *_ in rows if event_seq == seq}
     previous = next(
         (invites.PreviousInvite(s, status, fp, n) for s, _, status, fp, n in rows if status), None

@@ -88,6 +88,7 @@ def decide_series(*, series_id: int, user, status: str, reason: str = "") -> lis
                 reason=reason,
                 booking_ids=tuple(c.booking_id for c in waiting),
                 starts=tuple(c.use_start_dtm.astimezone(dt.UTC) for c in waiting),
+                ends=tuple(c.use_end_dtm.astimezone(dt.UTC) for c in waiting),
             )
         )
         return waiting
