@@ -4,7 +4,10 @@ previous calendar state) to an iCalendar text.
 Every email about a booking (any event carrying ``booking_id``, room and times, whichever app
 publishes it) carries the booking's event: ``METHOD:REQUEST`` while the booking holds its slot,
 ``METHOD:CANCEL`` once it is cancelled or denied (and to a previous booker when a booking is
-handed to someone else). The UID is the booking's (``roombooking.ical.booking_uid``).
+handed to someone else). Whoever got a REQUEST and is no longer told about the booking gets a
+CANCEL too (``withdraws``, ``messages.FORMER_ATTENDEE``): the room's managers when it is cancelled
+or denied, the old room's managers when it moves. The UID is the booking's
+(``roombooking.ical.booking_uid``).
 
 SEQUENCE (RFC 5545: 0 when created, incremented on each significant revision) is derived from the
 outbox itself: the rows written for the booking's latest earlier event carry that event's
@@ -25,7 +28,7 @@ import icalendar
 
 from apps.booking.events import BookingChanged, BookingCreated
 from apps.confirm.events import EXPIRED, ConfirmDenied, ConfirmRequested
-from apps.notification.messages import BOOKER, PREVIOUS_BOOKER, Message
+from apps.notification.message_types import BOOKER, FORMER_ATTENDEE, PREVIOUS_BOOKER, Message
 from roombooking import ical
 from roombooking.events import Event
 
@@ -79,8 +82,14 @@ def next_state(event: Event, *, seq: int, previous: PreviousInvite | None) -> Ca
     return CalendarState(status, fingerprint, previous.sequence + 1)
 
 
+def withdraws(event: Event, state: CalendarState) -> bool:
+    """Does this event take the booking out of some calendars that hold it? A cancellation or
+    denial (out of all), a change (out of those of people it no longer concerns)."""
+    return state.status == ical.CANCELLED or isinstance(event, BookingChanged)
+
+
 def method_for(message: Message, state: CalendarState) -> str:
-    if state.status == ical.CANCELLED or message.audience == PREVIOUS_BOOKER:
+    if state.status == ical.CANCELLED or message.audience in (PREVIOUS_BOOKER, FORMER_ATTENDEE):
         return ical.CANCEL  # the booking is gone, or no longer this recipient's
     return ical.REQUEST
 

@@ -12,11 +12,15 @@ from django.conf import settings
 BOOKER = "booker"
 PREVIOUS_BOOKER = "previous booker"
 MANAGERS = "managers"  # the room's managers; office staff when the room has none
+# Someone whose calendar still holds the booking (their latest invite was a REQUEST) but whom it
+# no longer concerns: it was cancelled or denied, or moved to a room they do not manage. They get
+# a METHOD:CANCEL; the services find them in the outbox.
+FORMER_ATTENDEE = "former attendee"
 
 
 @dataclass(frozen=True)
 class Message:
-    audience: str  # BOOKER | PREVIOUS_BOOKER | MANAGERS
+    audience: str  # BOOKER | PREVIOUS_BOOKER | MANAGERS | FORMER_ATTENDEE
     contents: str  # the short text of the original's Notification.contents
     subject: str
     body: str

@@ -33,6 +33,7 @@ from apps.confirm.events import (
 from apps.notification.message_types import (
     BOOKER,
     CANCELED_CONTENTS,
+    FORMER_ATTENDEE,
     MANAGERS,
     PREVIOUS_BOOKER,
     Message,
@@ -138,6 +139,18 @@ def _series(event: Event) -> list[Message]:
                 contents += f" ({event.reason})"
             return [series_message(BOOKER, event, contents, "Series denied")]
     return []
+
+
+def withdrawal_for(event: Event, *, cancelled: bool) -> Message:
+    """The message that takes the booking out of a former attendee's calendar."""
+    if cancelled:
+        return _message(FORMER_ATTENDEE, event, CANCELED_CONTENTS, "Reservation canceled")
+    previous_room = getattr(event, "previous_room_id", event.room_id)
+    if previous_room != event.room_id:
+        contents = f"conference room[{previous_room}] reservation has moved to another room"
+    else:
+        contents = f"conference room[{event.room_id}] reservation no longer needs you"
+    return _message(FORMER_ATTENDEE, event, contents, "Reservation removed from your calendar")
 
 
 def _changed(event: BookingChanged) -> list[Message]:

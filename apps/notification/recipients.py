@@ -38,6 +38,16 @@ def recipients_for(audience: str, event: Event) -> list[Recipient]:
     raise ValueError(f"unknown audience {audience!r}")
 
 
+def calendar_keepers(event: Event) -> set[str]:
+    """Usernames whose calendars keep a booking after a change: its booker and the room's
+    managers, or office staff when the room has none (they decide its approval)."""
+    keepers = {getattr(event, "booking_user_id", "")}
+    managers = getattr(event, "room_managers", None) or ()
+    if managers:
+        return keepers | set(managers)
+    return keepers | {r.username for r in _office_staff()}
+
+
 def _resolve(usernames: list[str], emails: dict[str, str] | None = None) -> list[Recipient]:
     users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
     result = []

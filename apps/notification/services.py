@@ -13,9 +13,11 @@ from django.db.models import CharField, Q, Subquery, Value
 from django.utils import timezone
 
 from apps.notification import handoff, invites, occurrence_invites
-from apps.notification.messages import Message, messages_for
+from apps.notification.messages import Message, messages_for, withdrawal_for
 from apps.notification.models import Notification, OccurrenceInvite, SmtpBreakerState
-from apps.notification.recipients import Recipient, recipients_for
+from apps.notification.recipients import Recipient, calendar_keepers, recipients_for
+from apps.notification.selectors import calendar_holders
+from roombooking import ical
 from roombooking.events import Event
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ def notify_for_event(
         if not wanted:
             return []
         existing, calendar = _already_written(event, seq, fresh=fresh, new_booking=new_booking)
+        if calendar is not None and invites.withdraws(event, calendar):
+            wanted += _withdrawals(event, seq, calendar, told={r.username for _, r in wanted})
         occurrences = occurrence_invites.states_after(event, seq=seq)  # a series summary's
         rows, seen = [], set(existing)
         for message, recipient in wanted:
@@ -77,6 +81,22 @@ def notify_for_event(
         occurrence_invites.record(seq=seq, states=occurrences)
         _hand_off_after_commit([n.pk for n in created if n.status == Notification.Status.PENDING])
     return created
+
+
+def _withdrawals(
+    event: Event, seq: int, calendar: invites.CalendarState, *, told: set[str]
+) -> list[tuple[Message, Recipient]]:
+    """A CANCEL for each holder of a REQUEST for the booking whom this event does not tell:
+    after a cancellation or denial all of them, after a change those it no longer concerns
+    (``calendar_keepers``: a change's REQUEST reaches the booker and the room's managers)."""
+    held = calendar_holders(booking_id=event.booking_id, before_seq=seq)
+    holders = [Recipient(*holder) for holder in held if holder[0] not in told]
+    cancelled = calendar.status == ical.CANCELLED
+    if holders and not cancelled:
+        keepers = calendar_keepers(event)
+        holders = [h for h in holders if h.username not in keepers]
+    message = withdrawal_for(event, cancelled=cancelled)
+    return [(message, holder) for holder in holders]
 
 
 def _already_written(

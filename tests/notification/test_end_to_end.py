@@ -55,6 +55,8 @@ def test_a_denied_booking_sends_the_original_texts_once_each(office):
         ("BookingCreated", "alice", f"{room} is complete"),
         ("ConfirmRequested", "manager", f"{room} waits for your approval"),
         ("ConfirmDenied", "alice", "reservation has been canceled: approval denied (Room closed)"),
+        # The manager's calendar held the approval request: a CANCEL takes it out.
+        ("ConfirmDenied", "manager", "reservation has been canceled"),
     ]
 
 

@@ -142,8 +142,13 @@ def test_a_denial_sends_a_cancel(people):
     publish(created, ConfirmRequested(**confirm_fields(created)))
     denial = ConfirmDenied(**confirm_fields(created, status="DENIED", reason="closed"))
     denied_seq, cascade_seq = publish(denial, cancelled(created, CAUSE_DENIED, "closed"))
-    [row] = rows_for(denied_seq)
-    assert row.ical_method == "CANCEL" and vevent(calendar_of(row))["SEQUENCE"] == 1
+    # The booker and the manager, whose calendar held the approval request, both get a CANCEL.
+    rows = rows_for(denied_seq)
+    assert [(r.recipient_username, r.ical_method) for r in rows] == [
+        ("alice", "CANCEL"),
+        ("manager", "CANCEL"),
+    ]
+    assert {vevent(calendar_of(r))["SEQUENCE"] for r in rows} == {1}
     assert rows_for(cascade_seq) == []  # the cascade's cancellation emails nobody
 
 
@@ -163,8 +168,8 @@ def test_a_replayed_event_adds_no_row_and_does_not_bump_the_sequence(people):
     assert (again.recipient_username, again.ical_sequence) == ("manager", before["manager"])
 
     [later_seq] = publish(cancelled(longer, CAUSE_USER))
-    [row] = rows_for(later_seq)
-    assert (before, row.ical_sequence) == ({"alice": 1, "manager": 1}, 2)
+    later = {r.recipient_username: r.ical_sequence for r in rows_for(later_seq)}
+    assert (before, later) == ({"alice": 1, "manager": 1}, {"alice": 2, "manager": 2})
 
 
 def test_a_handover_withdraws_the_invite_from_the_previous_booker(people):
@@ -255,3 +260,54 @@ def test_a_room_that_approves_automatically_sends_confirmed_at_once(people):
     [confirmed] = rows_for(approved_seq)
     assert vevent(calendar_of(booked))["STATUS"] == "CONFIRMED"
     assert (booked.ical_sequence, confirmed.ical_sequence) == (0, 0)
+
+
+def test_a_move_to_another_room_withdraws_the_invite_from_the_old_rooms_managers(people):
+    created = booking_created()
+    publish(created, ConfirmRequested(**confirm_fields(created)))  # the manager gets a REQUEST
+    moved = dataclasses.replace(
+        changed(created, room_id=7, room_name="Vega", room_managers=("bob",)),
+        changed_fields=("roomId",),
+    )
+    [moved_seq] = publish(moved)
+    rows = rows_for(moved_seq)
+    assert [(r.recipient_username, r.ical_method) for r in rows] == [
+        ("alice", "REQUEST"),
+        ("bob", "REQUEST"),  # the new room's manager
+        ("manager", "CANCEL"),  # the old room's: the booking left their calendar
+    ]
+    withdrawn = rows[2]
+    assert withdrawn.contents == "conference room[556677] reservation has moved to another room"
+    assert vevent(calendar_of(withdrawn))["UID"] == f"booking-{created.booking_id}@localhost"
+    assert services.notify_for_event(event=moved, seq=moved_seq) == []  # replay-safe
+
+    # The old manager is told once: the next change does not withdraw it again.
+    in_vega = dataclasses.replace(created, room_id=7, room_name="Vega", room_managers=("bob",))
+    [later_seq] = publish(cancelled(in_vega, CAUSE_USER))
+    assert [(r.recipient_username, r.ical_method) for r in rows_for(later_seq)] == [
+        ("alice", "CANCEL"),
+        ("bob", "CANCEL"),
+    ]
+
+
+def test_a_cancellation_withdraws_the_invite_from_office_staff_who_were_asked(people, staff_user):
+    created = booking_created(room_managers=())  # nobody manages the room: office staff decide
+    publish(created, ConfirmRequested(**confirm_fields(created)))
+    assert Notification.objects.get(recipient_username=staff_user.username).ical_method == "REQUEST"
+    [cancelled_seq] = publish(cancelled(created, CAUSE_USER))
+    assert [(r.recipient_username, r.ical_method) for r in rows_for(cancelled_seq)] == [
+        ("alice", "CANCEL"),
+        (staff_user.username, "CANCEL"),
+    ]
+
+
+def test_a_handover_in_a_room_without_managers_keeps_the_office_staffs_invite(people, staff_user):
+    created = booking_created(room_managers=())
+    publish(created, ConfirmRequested(**confirm_fields(created)))
+    handed = dataclasses.replace(
+        changed(created, booking_user_id="bob", booking_user_email="bob@example.com"),
+        changed_fields=("bookingUserId",),
+        slot_changed=False,
+    )
+    [handed_seq] = publish(handed)
+    assert staff_user.username not in {r.recipient_username for r in rows_for(handed_seq)}
