@@ -313,7 +313,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 IDEMPOTENCY_KEY_TTL = config.integer("IDEMPOTENCY_KEY_TTL", 24 * 3600, minimum=60)
 LOGIN_MAX_FAILURES = config.integer("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = config.integer("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+# Proxies in front of the web processes that append to X-Forwarded-For. Throttles count a client
+# by the address the outermost of them saw; 0 (no proxy) uses REMOTE_ADDR. Without a number DRF
+# would trust the whole header, which the client writes.
+NUM_PROXIES = config.integer("NUM_PROXIES", 0, minimum=0)
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     # Token first: an anonymous request then gets 401 with WWW-Authenticate, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -377,7 +382,10 @@ if LOG_FORMAT not in {"json", "plain"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "roombooking.requestid.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "roombooking.requestid.RequestIdFilter"},
+        "redact_feed_tokens": {"()": "roombooking.logredact.RedactFeedTokensFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
         "json": {
@@ -390,7 +398,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_feed_tokens"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

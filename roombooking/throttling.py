@@ -16,7 +16,21 @@ from rest_framework.throttling import UserRateThrottle
 logger = logging.getLogger(__name__)
 
 
-class WriteRateThrottle(UserRateThrottle):
+class FailOpenThrottle:
+    """Mixin for a DRF rate throttle: the rate is read per request (``get_rate``: tests and
+    settings may change it), and a cache outage lets the request pass, with a warning."""
+
+    def allow_request(self, request, view) -> bool:
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:  # the cache backend is down: fail open, loudly
+            logger.warning("throttle cache unavailable, %s allowed: %s", self.scope, exc)
+            return True
+
+
+class WriteRateThrottle(FailOpenThrottle, UserRateThrottle):
     scope = "writes"
 
     def get_rate(self) -> str | None:
@@ -25,10 +39,4 @@ class WriteRateThrottle(UserRateThrottle):
     def allow_request(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        try:
-            return super().allow_request(request, view)
-        except Exception as exc:  # the cache backend is down: fail open, loudly
-            logger.warning("throttle cache unavailable, request allowed: %s", exc)
-            return True
+        return super().allow_request(request, view)

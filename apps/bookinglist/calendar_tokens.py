@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
-from apps.bookinglist import calendar_feeds
+from apps.bookinglist.calendar_access import may_subscribe_to_room
+from apps.bookinglist.calendar_selectors import room_is_known
 from apps.bookinglist.models import CalendarToken
 
 
@@ -24,10 +24,13 @@ def issue_calendar_token(
     """The owner's token of this kind (and room), made on first request; (token, created).
 
     Anyone signed in may have a personal token; a room's token is for office staff and the room's
-    managers (``calendar_feeds.may_subscribe_to_room``).
+    managers (``calendar_access.may_subscribe_to_room``), and only for a room the booking list
+    knows (one with a booking): a room id that matches nothing is a 400, for staff too.
     """
     if kind == CalendarToken.Kind.ROOM:
-        if not calendar_feeds.may_subscribe_to_room(user=owner, room_id=room_id):
+        if room_id is None or not room_is_known(room_id=room_id):
+            raise ValidationError({"roomId": ["No room with this id has any booking."]})
+        if not may_subscribe_to_room(user=owner, room_id=room_id):
             raise PermissionDenied(
                 "Only the room's managers and office staff may subscribe to a room's calendar."
             )
@@ -41,7 +44,8 @@ def issue_calendar_token(
 
 
 def reset_calendar_token(*, owner, token_id: int, now: dt.datetime | None = None) -> CalendarToken:
-    """Replace the token's value: the old URL answers 404 from the commit on."""
+    """Replace the token's value: the old URL answers 404 from the commit on.
+    ``CalendarToken.DoesNotExist`` when the owner has no token of that id."""
     with transaction.atomic():
         token = _own_token(owner, token_id, lock=True)
         token.token = new_token_value()
@@ -69,6 +73,6 @@ def reset_calendar_tokens(*, token_ids: list[int], now: dt.datetime | None = Non
 def _own_token(owner, token_id: int, *, lock: bool) -> CalendarToken:
     tokens = CalendarToken.objects.filter(owner=owner, pk=token_id)
     token = (tokens.select_for_update() if lock else tokens).first()
-    if token is None:
-        raise Http404("No such calendar token.")  # someone else's is a 404 too
+    if token is None:  # someone else's is "no such token" too
+        raise CalendarToken.DoesNotExist(f"No calendar token {token_id} of this owner.")
     return token

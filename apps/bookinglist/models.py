@@ -26,6 +26,8 @@ class BookingListRow(models.Model):
 
     ``last_seq`` is the bus sequence number of that event: an event with a sequence number at or
     below it is stale or repeated and is ignored, which makes the projection safe to replay.
+    ``booking_seq`` is the sequence number of the last *booking* event: room, managers and times
+    are as of that one (approval events raise ``last_seq`` but leave those alone).
     ``room_managers`` is the list shown to clients; the managers' visibility filter uses the
     indexed ``BookingListManager`` rows kept in step with it.
     """
@@ -51,6 +53,7 @@ class BookingListRow(models.Model):
     # The booking's recurring series (BookingSnapshot.series_id); filter ?seriesId=.
     series_id = models.BigIntegerField(null=True, blank=True)
     last_seq = models.BigIntegerField()
+    booking_seq = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["-use_start_dtm", "-booking_id"]
@@ -69,6 +72,8 @@ class BookingListRow(models.Model):
             models.Index(fields=["booking_status", "use_start_dtm"], name="bl_status_start_idx"),
             models.Index(fields=["confirm_status", "use_start_dtm"], name="bl_confirm_start_idx"),
             models.Index(fields=["series_id", "use_start_dtm"], name="bl_series_start_idx"),
+            # A room's current managers: those its latest booking event named (calendar feeds).
+            models.Index(fields=["room_id", "-booking_seq"], name="bl_room_booking_seq_idx"),
         ]
 
     def __str__(self) -> str:

@@ -50,6 +50,7 @@ class RowState:
     cancel_cause: str = ""
     cancel_reason: str = ""
     series_id: int | None = None
+    booking_seq: int = 0  # the last booking event's seq: room, managers and times are its
 
     @classmethod
     def field_names(cls) -> list[str]:
@@ -97,6 +98,7 @@ def _apply_booking(
         booking_dtm=event.booking_dtm,
         booking_status=event.status,
         series_id=event.series_id,
+        booking_seq=seq,
     )
     if isinstance(event, BookingCancelled):
         values.update(

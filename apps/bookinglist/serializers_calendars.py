@@ -5,12 +5,16 @@ from rest_framework import serializers
 
 from apps.bookinglist.models import CalendarToken
 
+MAX_ROOM_ID = 2**63 - 1  # room ids are 64-bit; a larger number overflows the database: a 400
+
 
 class CalendarTokenRequestSerializer(serializers.Serializer):
     """``{"kind": "personal"}`` or ``{"kind": "room", "roomId": 101}``."""
 
     kind = serializers.ChoiceField(choices=CalendarToken.Kind.choices)
-    roomId = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    roomId = serializers.IntegerField(
+        min_value=1, max_value=MAX_ROOM_ID, required=False, allow_null=True
+    )
 
     def validate(self, attrs: dict) -> dict:
         room_id = attrs.get("roomId")

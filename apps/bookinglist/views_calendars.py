@@ -3,8 +3,6 @@ alone, since calendar clients cannot sign in) and the owner's tokens (``/calenda
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -17,19 +15,19 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from apps.bookinglist import calendar_feeds, calendar_tokens
+from apps.bookinglist import calendar_access, calendar_feeds, calendar_selectors, calendar_tokens
 from apps.bookinglist.models import CalendarToken
 from apps.bookinglist.serializers_calendars import (
     CalendarTokenRequestSerializer,
     CalendarTokenSerializer,
 )
+from roombooking.throttling import FailOpenThrottle
 
-logger = logging.getLogger(__name__)
 
-
-class CalendarFeedThrottle(SimpleRateThrottle):
+class CalendarFeedThrottle(FailOpenThrottle, SimpleRateThrottle):
     """Feed requests per client address (``CALENDAR_FEED_THROTTLE``); 429 with ``Retry-After``.
-    Like the write throttle it fails open when the cache is down."""
+    The address is REMOTE_ADDR, or the one ``NUM_PROXIES`` trusted proxies put in
+    X-Forwarded-For (never a header the client chose). Fails open when the cache is down."""
 
     scope = "calendar_feed"
 
@@ -38,15 +36,6 @@ class CalendarFeedThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-    def allow_request(self, request, view) -> bool:
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        try:
-            return super().allow_request(request, view)
-        except Exception as exc:  # the cache backend is down: fail open, loudly
-            logger.warning("throttle cache unavailable, feed request allowed: %s", exc)
-            return True
 
 
 class CalendarFeedView(APIView):
@@ -67,7 +56,7 @@ class CalendarFeedView(APIView):
         description="Active bookings of the token's person or room, 30 days back to 365 ahead.",
     )
     def get(self, request, token: str) -> HttpResponse:
-        found = calendar_feeds.feed_token(token=token)
+        found = calendar_access.feed_token(token=token)
         if found is None:
             raise NotFound("No such calendar.")
         return HttpResponse(
@@ -98,7 +87,7 @@ class CalendarTokenViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return CalendarToken.objects.filter(owner=self.request.user).order_by("kind", "room_id")
+        return calendar_selectors.calendar_tokens_of(owner=self.request.user)
 
     @extend_schema(
         request=CalendarTokenRequestSerializer,
@@ -121,9 +110,15 @@ class CalendarTokenViewSet(
     @extend_schema(request=None, responses=CalendarTokenSerializer)
     @action(detail=True, methods=["post"])
     def reset(self, request, pk=None) -> Response:
-        token = calendar_tokens.reset_calendar_token(owner=request.user, token_id=int(pk))
+        try:
+            token = calendar_tokens.reset_calendar_token(owner=request.user, token_id=int(pk))
+        except CalendarToken.DoesNotExist:
+            raise NotFound("No such calendar token.") from None
         return Response(self.get_serializer(token).data)
 
     def destroy(self, request, pk=None) -> Response:
-        calendar_tokens.revoke_calendar_token(owner=request.user, token_id=int(pk))
+        try:
+            calendar_tokens.revoke_calendar_token(owner=request.user, token_id=int(pk))
+        except CalendarToken.DoesNotExist:
+            raise NotFound("No such calendar token.") from None
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from apps.booking import services as booking_services
-from apps.bookinglist import calendar_feeds
+from apps.bookinglist import calendar_selectors
 from apps.bookinglist.models import CalendarToken
 from apps.confirm import services as confirm_services
 from apps.confirm.models import Confirm
@@ -111,16 +111,16 @@ def test_a_personal_feed_holds_the_owners_active_bookings(
 def test_the_window_runs_from_30_days_back_to_365_ahead(user, room, settings):
     near, far = book(user, room, days=300), book(user, room, days=400)
     token = CalendarToken.objects.create(owner=user, kind="personal", token="t" * 43)
-    assert [r.booking_id for r in calendar_feeds.feed_rows(token=token)] == [near.pk]
+    assert [r.booking_id for r in calendar_selectors.feed_rows(token=token)] == [near.pk]
     later = timezone.now() + dt.timedelta(days=320)  # window: day 290 to day 685
-    assert [r.booking_id for r in calendar_feeds.feed_rows(token=token, now=later)] == [
+    assert [r.booking_id for r in calendar_selectors.feed_rows(token=token, now=later)] == [
         near.pk,
         far.pk,
     ]
     after = timezone.now() + dt.timedelta(days=335)  # near ended more than 30 days before
-    assert [r.booking_id for r in calendar_feeds.feed_rows(token=token, now=after)] == [far.pk]
+    assert [r.booking_id for r in calendar_selectors.feed_rows(token=token, now=after)] == [far.pk]
     settings.CALENDAR_FEED_MAX_EVENTS = 1
-    assert len(calendar_feeds.feed_rows(token=token, now=later)) == 1
+    assert len(calendar_selectors.feed_rows(token=token, now=later)) == 1
 
 
 def test_a_reset_token_is_a_404_at_once_and_the_new_one_works(api_client, client_for, user, room):
@@ -251,3 +251,70 @@ def test_office_staff_reset_a_leaked_token_in_the_admin(client, user, superuser,
 def test_room_managers_do_not_see_the_tokens_in_the_admin(client, manager, room):
     client.force_login(manager)
     assert client.get("/admin/bookinglist/calendartoken/").status_code == 403
+
+
+def test_room_ids_out_of_range_or_unknown_are_a_400_for_office_staff_too(
+    client_for, staff_user, user, room
+):
+    book(user, room, days=3)
+    staff = client_for(staff_user)
+    for room_id in (10**20, 2**63, 987654):
+        response = staff.post("/calendarTokens", {"kind": "room", "roomId": room_id}, format="json")
+        assert response.status_code == 400, (room_id, response.content)
+        assert list(response.json()["errors"]) == ["roomId"]
+    assert not CalendarToken.objects.exists()
+    assert token_of(staff, kind="room", roomId=room.pk)["roomId"] == room.pk
+
+
+def test_unknown_token_ids_are_a_404_on_reset_and_delete(client_for, user, other_user):
+    others = token_of(client_for(other_user), kind="personal")
+    alice = client_for(user)
+    for token_id in (others["id"], 999999):
+        assert alice.post(f"/calendarTokens/{token_id}/reset").status_code == 404
+        assert alice.delete(f"/calendarTokens/{token_id}").status_code == 404
+    assert CalendarToken.objects.filter(pk=others["id"]).exists()
+
+
+def test_the_room_feed_follows_the_rooms_current_managers_not_the_latest_approval(
+    api_client, client_for, user, manager, room
+):
+    successor = UserFactory(username="successor", is_staff=True)
+    first = book(user, room, days=3)  # names "manager"
+    booking_services.update_room(room_id=room.pk, managers=["successor"])
+    book(user, room, days=4)  # names "successor"
+    approve(first, manager)  # raises the first row's last_seq, its managers stay ["manager"]
+
+    assert client_for(manager).post(
+        "/calendarTokens", {"kind": "room", "roomId": room.pk}
+    ).status_code == 403  # fmt: skip
+    token = token_of(client_for(successor), kind="room", roomId=room.pk)
+    assert feed(api_client, token["token"]).status_code == 200
+
+
+def test_a_forwarded_for_header_does_not_reset_the_feed_throttle(
+    api_client, client_for, user, settings
+):
+    settings.CALENDAR_FEED_THROTTLE = "2/min"
+    token = token_of(client_for(user), kind="personal")["token"]
+    statuses = [
+        feed_from(api_client, token, forwarded_for=f"10.0.0.{n}").status_code for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
+def test_behind_a_proxy_the_feed_throttle_counts_the_address_the_proxy_saw(
+    api_client, client_for, user, settings
+):
+    settings.CALENDAR_FEED_THROTTLE = "1/min"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    token = token_of(client_for(user), kind="personal")["token"]
+    # The proxy appends the client's address; what the client wrote before it is ignored.
+    assert feed_from(api_client, token, forwarded_for="1.1.1.1, 10.0.0.1").status_code == 200
+    assert feed_from(api_client, token, forwarded_for="2.2.2.2, 10.0.0.1").status_code == 429
+    assert feed_from(api_client, token, forwarded_for="10.0.0.2").status_code == 200
+
+
+def feed_from(api_client, token: str, *, forwarded_for: str):
+    return api_client.get(
+        f"/calendars/{token}.ics", HTTP_ACCEPT="text/calendar", HTTP_X_FORWARDED_FOR=forwarded_for
+    )
