@@ -13,8 +13,8 @@ from tests.booking.test_day_view_migration import migrate, migrate_to_latest
 from tests.bookinglist.test_calendar_feeds import approve, book
 from tests.factories import UserFactory
 
-BEFORE = [("bookinglist", "0003_row_series")]
-AFTER = [("bookinglist", "0004_booking_seq")]
+BEFORE = [("bookinglist", "0004_confirm_status_expired")]
+AFTER = [("bookinglist", "0005_booking_seq")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -28,7 +28,7 @@ def from_the_event_log(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookinglist', '0003_row_series'),
+        ('bookinglist', '0004_confirm_status_expired'),
         ('roombooking', '0001_initial'),
     ]
 
