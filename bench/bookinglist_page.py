@@ -40,7 +40,8 @@ LOAD_SQL = f"""
 INSERT INTO bookinglist_bookinglistrow (
     booking_id, room_id, room_name, room_managers, booking_user_id, use_start_dtm, use_end_dtm,
     booking_dtm, booking_status, confirm_id, confirm_status, confirm_user_id, confirm_dtm,
-    confirm_reason, cancelled_dtm, cancel_cause, cancel_reason, updated_dtm, last_seq)
+    confirm_reason, cancelled_dtm, cancel_cause, cancel_reason, updated_dtm, last_seq,
+    booking_seq)
 SELECT g, 1 + g %% {ROOMS}, 'Room ' || (1 + g %% {ROOMS}),
        jsonb_build_array('manager' || ((1 + g %% {ROOMS}) %% {MANAGERS})),
        'user' || (g %% {USERS}),
@@ -51,7 +52,7 @@ SELECT g, 1 + g %% {ROOMS}, 'Room ' || (1 + g %% {ROOMS}),
             ELSE 'manager' || ((1 + g %% {ROOMS}) %% {MANAGERS}) END,
        CASE WHEN g %% 3 = 0 AND g %% 10 <> 0 THEN NULL ELSE start - interval '2 days' END,
        '', CASE WHEN g %% 10 = 0 THEN start - interval '2 days' END,
-       CASE WHEN g %% 10 = 0 THEN 'DENIED' ELSE '' END, '', now(), g
+       CASE WHEN g %% 10 = 0 THEN 'DENIED' ELSE '' END, '', now(), g, g
 FROM generate_series(1, %s) AS g,
      LATERAL (SELECT timestamptz '2024-01-01 00:00+00'
                      + (g %% 1095) * interval '1 day' + (g * 7 %% 10) * interval '1 hour'
