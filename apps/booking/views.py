@@ -128,7 +128,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if scope != SCOPE_THIS:
             services.cancel_series(actor=actor, booking_id=booking.pk, scope=scope)
         else:
-            services.cancel_booking(booking_id=booking.pk, actor=actor)
+            services.cancel_booking(booking_id=booking.pk, actor=actor, must_be_active=True)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=BookingSerializer)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from apps.booking.models import Booking
 from apps.confirm.events import CONFIRMED, DENIED
 from apps.confirm.models import Confirm
 from roombooking.models import EventLog
@@ -132,5 +133,8 @@ def test_deny_while_the_booker_cancels(booked, manager, user):
         # the denial (404).
         assert cancelled in {204, 404}
         assert (denied, cancelled) != (404, 404)
+        # ... and each client hears who won: 204 only if the booker's cancellation did.
+        cause = Booking.objects.get(pk=booking.pk).cancel_cause
+        assert (cancelled, cause) in {(204, "USER"), (404, "DENIED")}, (denied, cancelled, cause)
         assert_cancelled_and_gone(booking.pk)
         assert events_of(booking.pk).count("BookingCancelled") == 1

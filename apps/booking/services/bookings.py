@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -216,14 +217,21 @@ def cancel_booking(
     cause: str = CAUSE_USER,
     reason: str = "",
     in_series_action: bool = False,
+    must_be_active: bool = False,
 ) -> Booking:
     """Cancel a booking; its slot is free again. ``actor`` is the username of whoever cancels
     (the caller has checked that they may). Cancelling a cancelled booking changes nothing and
     publishes nothing, so a repeated denial or a double click is harmless. An occurrence of a
     series cancelled on its own is marked detached; ``in_series_action``: called by a series
-    action (cancelling several occurrences, or a series decision's denial)."""
+    action (cancelling several occurrences, or a series decision's denial).
+
+    ``must_be_active``: a booking found cancelled under the lock is a 404, as it would have
+    been a moment earlier. A client that saw it active must not be told "cancelled by you"
+    when a manager's denial (or a release) got there first."""
     with transaction.atomic():
         booking = lock_for_update(booking_id)
+        if must_be_active and booking.status == CANCELLED:
+            raise Http404("No Booking matches the given query.")
         return cancel_locked(
             booking, actor=actor, cause=cause, reason=reason, in_series_action=in_series_action
         )
