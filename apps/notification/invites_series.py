@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from apps.booking.events import SeriesBooked, SeriesCancelled, SeriesChanged
 from apps.confirm.events import CONFIRMED, SeriesDecided
 from apps.notification import invites
-from apps.notification.message_types import Message
+from apps.notification.message_types import FORMER_ATTENDEE, Message
 from roombooking import ical
 from roombooking.events import Event
 
@@ -97,6 +97,17 @@ def next_states(
     return states
 
 
+def all_cancelled(states: dict[int, invites.CalendarState]) -> bool:
+    return all(state.status == ical.CANCELLED for state in states.values())
+
+
+def withdraws(event: Event, states: dict[int, invites.CalendarState]) -> bool:
+    """Does this series action take occurrences out of some calendars that hold them? A
+    cancellation or denial (out of all), a move (out of those of people it no longer concerns,
+    such as the old room's managers)."""
+    return all_cancelled(states) or isinstance(event, SeriesChanged)
+
+
 def invite(
     event: Event,
     *,
@@ -107,21 +118,22 @@ def invite(
     now: dt.datetime,
 ) -> tuple[str, str]:
     """The (METHOD, iCalendar text) attached to a series summary for one recipient."""
-    all_cancelled = all(s.status == ical.CANCELLED for s in states.values())
-    method = ical.CANCEL if all_cancelled else ical.REQUEST
+    withdrawn = message.audience == FORMER_ATTENDEE  # the occurrences are no longer theirs
+    method = ical.CANCEL if withdrawn or all_cancelled(states) else ical.REQUEST
     people = invites.attendees(event, message, recipient_username, recipient_email)
     calendar = ical.new_calendar(method=method)
     for occurrence in occurrences(event):
         state = states[occurrence.booking_id]
+        status = ical.CANCELLED if method == ical.CANCEL else state.status
         summary = f"Meeting room: {event.room_name}"
-        if state.status == ical.TENTATIVE:
+        if status == ical.TENTATIVE:
             summary += " (waiting for approval)"
         vevent = ical.booking_event(
             booking_id=occurrence.booking_id,
             room_name=event.room_name,
             start=occurrence.start,
             end=occurrence.end,
-            status=state.status,
+            status=status,
             stamp=now,
             summary=summary,
             # The summary's whole body would repeat every occurrence in every VEVENT.

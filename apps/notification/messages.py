@@ -142,7 +142,10 @@ def _series(event: Event) -> list[Message]:
 
 
 def withdrawal_for(event: Event, *, cancelled: bool) -> Message:
-    """The message that takes the booking out of a former attendee's calendar."""
+    """The message that takes the booking (or a series action's occurrences) out of a former
+    attendee's calendar."""
+    if isinstance(event, SeriesBooked | SeriesChanged | SeriesCancelled | SeriesDecided):
+        return _series_withdrawal(event, cancelled=cancelled)
     if cancelled:
         return _message(FORMER_ATTENDEE, event, CANCELED_CONTENTS, "Reservation canceled")
     previous_room = getattr(event, "previous_room_id", event.room_id)
@@ -151,6 +154,18 @@ def withdrawal_for(event: Event, *, cancelled: bool) -> Message:
     else:
         contents = f"conference room[{event.room_id}] reservation no longer needs you"
     return _message(FORMER_ATTENDEE, event, contents, "Reservation removed from your calendar")
+
+
+def _series_withdrawal(event: Event, *, cancelled: bool) -> Message:
+    room, count = event.room_id, len(event.booking_ids)
+    if cancelled:
+        contents = f"{CANCELED_CONTENTS} ({count} of a series)"
+        return series_message(FORMER_ATTENDEE, event, contents, "Series canceled")
+    if "roomId" in getattr(event, "changed_fields", ()):
+        contents = f"conference room[{room}] series reservation has moved to another room"
+    else:
+        contents = f"conference room[{room}] series reservation no longer needs you ({count})"
+    return series_message(FORMER_ATTENDEE, event, contents, "Series removed from your calendar")
 
 
 def _changed(event: BookingChanged) -> list[Message]:

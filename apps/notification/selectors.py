@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from apps.notification.models import Notification, SmtpBreakerState
+from apps.notification.models import Notification, OccurrenceInvite, SmtpBreakerState
 from roombooking.roles import is_office_staff
 
 
@@ -19,20 +21,48 @@ def notifications_visible_to(user) -> QuerySet[Notification]:
     return rows.filter(recipient_username=user.get_username())
 
 
-def calendar_holders(*, booking_id: int, before_seq: int) -> list[tuple[str, str, int | None]]:
-    """(username, email, user id) of everyone whose latest invite for the booking, among the
-    events before ``before_seq``, was a REQUEST: their calendars hold it now. One indexed read
-    of the booking's invite rows (a handful per booking)."""
+def calendar_holders(
+    *, booking_ids: Iterable[int], before_seq: int
+) -> list[tuple[str, str, int | None]]:
+    """(username, email, user id) of everyone whose latest invite, among the events before
+    ``before_seq``, was a REQUEST for at least one of the bookings: their calendars hold it now.
+
+    A booking's invites are its own outbox rows and the rows of the series summaries that were
+    about it (``booking_id`` null; the summary's ``OccurrenceInvite`` rows say which occurrences
+    it covered). Two indexed reads: the occurrences' summaries, then the rows (a handful per
+    booking)."""
+    ids = list(booking_ids)
+    covered: dict[int, list[int]] = defaultdict(list)  # summary's event seq -> its occurrences
+    for booking_id, event_seq in OccurrenceInvite.objects.filter(
+        booking_id__in=ids, event_seq__lt=before_seq
+    ).values_list("booking_id", "event_seq"):
+        covered[event_seq].append(booking_id)
+    about = Q(booking_id__in=ids)
+    if covered:
+        about |= Q(booking_id__isnull=True, event_seq__in=list(covered))
     rows = (
-        Notification.objects.filter(booking_id=booking_id, event_seq__lt=before_seq)
+        Notification.objects.filter(about, event_seq__lt=before_seq)
         .exclude(ical_method="")
         .order_by("-event_seq", "-id")
-        .values_list("recipient_username", "recipient_email", "recipient_id", "ical_method")
+        .values_list(
+            "booking_id",
+            "event_seq",
+            "recipient_username",
+            "recipient_email",
+            "recipient_id",
+            "ical_method",
+        )
     )
-    latest: dict[str, tuple[str, str, int | None, str]] = {}
-    for username, email, user_id, method in rows:
-        latest.setdefault(username, (username, email, user_id, method))
-    return [(u, e, i) for u, e, i, method in latest.values() if method == "REQUEST"]
+    latest: set[tuple[int, str]] = set()  # (booking, username) whose latest invite was seen
+    holders: dict[str, tuple[str, str, int | None]] = {}
+    for booking_id, event_seq, username, email, user_id, method in rows:
+        for about_booking in covered[event_seq] if booking_id is None else [booking_id]:
+            if (about_booking, username) in latest:
+                continue
+            latest.add((about_booking, username))
+            if method == "REQUEST":
+                holders.setdefault(username, (username, email, user_id))
+    return list(holders.values())
 
 
 def outbox_backlog() -> dict[str, Any]:

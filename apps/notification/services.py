@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import CharField, Q, Subquery, Value
 from django.utils import timezone
 
-from apps.notification import handoff, invites, occurrence_invites
+from apps.notification import handoff, invites, invites_series, occurrence_invites
 from apps.notification.messages import Message, messages_for, withdrawal_for
 from apps.notification.models import Notification, OccurrenceInvite, SmtpBreakerState
 from apps.notification.recipients import Recipient, calendar_keepers, recipients_for
@@ -53,9 +53,14 @@ def notify_for_event(
         if not wanted:
             return []
         existing, calendar = _already_written(event, seq, fresh=fresh, new_booking=new_booking)
-        if calendar is not None and invites.withdraws(event, calendar):
-            wanted += _withdrawals(event, seq, calendar, told={r.username for _, r in wanted})
         occurrences = occurrence_invites.states_after(event, seq=seq)  # a series summary's
+        told = {r.username for _, r in wanted}
+        if calendar is not None and invites.withdraws(event, calendar):
+            cancelled = calendar.status == ical.CANCELLED
+            wanted += _withdrawals(event, seq, [event.booking_id], cancelled=cancelled, told=told)
+        if occurrences and invites_series.withdraws(event, occurrences):
+            cancelled = invites_series.all_cancelled(occurrences)
+            wanted += _withdrawals(event, seq, list(occurrences), cancelled=cancelled, told=told)
         rows, seen = [], set(existing)
         for message, recipient in wanted:
             if recipient.username in seen:  # one row per event and recipient
@@ -84,14 +89,14 @@ def notify_for_event(
 
 
 def _withdrawals(
-    event: Event, seq: int, calendar: invites.CalendarState, *, told: set[str]
+    event: Event, seq: int, booking_ids: list[int], *, cancelled: bool, told: set[str]
 ) -> list[tuple[Message, Recipient]]:
-    """A CANCEL for each holder of a REQUEST for the booking whom this event does not tell:
-    after a cancellation or denial all of them, after a change those it no longer concerns
-    (``calendar_keepers``: a change's REQUEST reaches the booker and the room's managers)."""
-    held = calendar_holders(booking_id=event.booking_id, before_seq=seq)
+    """A CANCEL for each holder of a REQUEST for the booking (or, for a series action, for any
+    of its occurrences) whom this event does not tell: after a cancellation or denial all of
+    them, after a change those it no longer concerns (``calendar_keepers``: a change's REQUEST
+    reaches the booker and the room's managers)."""
+    held = calendar_holders(booking_ids=booking_ids, before_seq=seq)
     holders = [Recipient(*holder) for holder in held if holder[0] not in told]
-    cancelled = calendar.status == ical.CANCELLED
     if holders and not cancelled:
         keepers = calendar_keepers(event)
         holders = [h for h in holders if h.username not in keepers]

@@ -198,3 +198,72 @@ def test_a_replayed_series_event_changes_nothing(client_for, user, series):
     ]
     assert {int(e["SEQUENCE"]) for e in calendar.walk("VEVENT")} == {0}
     assert list(OccurrenceInvite.objects.order_by("id").values()) == states
+
+
+# --- Managers' calendars: whoever got an occurrence in a summary gets its CANCEL ----------------
+
+
+def test_an_occurrence_cancelled_alone_leaves_the_managers_calendar_too(
+    smtp, client_for, user, series
+):
+    """The managers got the occurrence inside the SeriesBooked summary (a row about the series,
+    not the booking); cancelling it alone must still send them its CANCEL."""
+    _, ids = series
+    assert client_for(user).delete(f"/bookings/{ids[1]}").status_code == 204
+    method, events = received(smtp, latest_row("BookingCancelled", "manager"))
+    assert (method, sequences(events)) == ("CANCEL", {uid(ids[1]): 1})
+    assert str(events[uid(ids[1])]["STATUS"]) == "CANCELLED"
+    # Cancelled once more (a replay): nothing new for anyone.
+    for seq, event in list(bus.replay()):
+        assert services.notify_for_event(event=event, seq=seq) == []
+
+
+def test_a_cancelled_series_leaves_the_managers_calendars(smtp, client_for, user, series):
+    series_id, ids = series
+    assert client_for(user).delete(f"/bookings/series/{series_id}").status_code == 200
+    row = latest_row("SeriesCancelled", "manager")
+    assert row.booking_id is None and row.ical_method == "CANCEL"
+    method, events = received(smtp, row)
+    assert method == "CANCEL"
+    assert sequences(events) == {uid(i): 1 for i in ids}
+    assert {str(e["STATUS"]) for e in events.values()} == {"CANCELLED"}
+    assert row.subject.startswith("Series canceled")
+    # ... once: a replay of every event adds no row.
+    rows = Notification.objects.count()
+    for seq, event in list(bus.replay()):
+        assert services.notify_for_event(event=event, seq=seq) == []
+    assert Notification.objects.count() == rows
+
+
+def test_a_series_denied_at_once_leaves_the_deciding_managers_calendar(smtp, client_for, series):
+    series_id, ids = series
+    manager = UserFactory._meta.model.objects.get(username="manager")
+    answer = client_for(manager).patch(
+        f"/confirms/series/{series_id}", {"status": "DENIED", "reason": "Renovation"}, format="json"
+    )
+    assert answer.status_code == 200, answer.content
+    for who in ("alice", "manager"):
+        method, events = received(smtp, latest_row("SeriesDecided", who))
+        assert (method, sequences(events)) == ("CANCEL", {uid(i): 1 for i in ids})
+
+
+def test_a_series_moved_to_another_room_leaves_the_old_managers_calendar(
+    smtp, client_for, user, series
+):
+    _, ids = series
+    UserFactory(username="vega-manager")
+    vega = booking_services.create_room(name="Vega", capacity=8, managers=["vega-manager"])
+    moved = client_for(user).patch(
+        f"/bookings/{ids[0]}?scope=all", {"roomId": vega.pk}, format="json"
+    )
+    assert moved.status_code == 200, moved.content
+    old = latest_row("SeriesChanged", "manager")
+    moved_away = f"conference room[{vega.pk}] series reservation has moved to another room"
+    assert old.contents == moved_away
+    method, events = received(smtp, old)
+    assert (method, sequences(events)) == ("CANCEL", {uid(i): 1 for i in ids})
+    assert {str(e["STATUS"]) for e in events.values()} == {"CANCELLED"}
+    for who in ("alice", "vega-manager"):  # the people it still concerns: the new invite
+        method, events = received(smtp, latest_row("SeriesChanged", who))
+        assert (method, sequences(events)) == ("REQUEST", {uid(i): 1 for i in ids})
+        assert {str(e["LOCATION"]) for e in events.values()} == {"Vega"}

@@ -238,7 +238,9 @@ def cancel_series(
         )
         for booking in bookings:
             cancel_booking(booking_id=booking.pk, actor=actor, in_series_action=True)
-        cancelled = list(Booking.objects.filter(pk__in=[b.pk for b in bookings]))
+        cancelled = list(
+            Booking.objects.filter(pk__in=[b.pk for b in bookings]).select_related("room")
+        )
         bus.publish(
             SeriesCancelled(
                 **_series_snapshot(anchor.series, cancelled, actor=actor),
@@ -361,7 +363,11 @@ def _for_occurrence(error: ValidationError, start: dt.datetime, room: Room) -> V
 
 
 def _series_snapshot(series: Series, bookings: list[Booking], *, actor: str) -> dict[str, Any]:
-    room, user = series.room, series.booking_user
+    """The event's room is where the occurrences it is about are now: a series moved to another
+    room is that room's business (its managers), whatever room the series was first booked in
+    (``series.room``)."""
+    room = bookings[0].room if bookings else series.room
+    user = series.booking_user
     return {
         "actor": actor,
         "series_id": series.pk,
