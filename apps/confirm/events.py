@@ -30,6 +30,7 @@ confirm_completed = Signal()
 confirm_denied = Signal()
 series_decided = Signal()
 confirm_reminder_due = Signal()
+series_reminder_due = Signal()
 confirm_expired = Signal()
 
 
@@ -110,6 +111,26 @@ class ConfirmReminderDue(ConfirmSnapshot):
 
     signal: ClassVar[Signal] = confirm_reminder_due
     expires_dtm: dt.datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesReminderDue(Event):
+    """Several occurrences of one series became due for the approvers' reminder in the same
+    sweep (a series booked at once waits as a whole): one reminder for them all, published
+    after their ConfirmReminderDue events (which carry ``in_series_action=True``)."""
+
+    signal: ClassVar[Signal] = series_reminder_due
+    series_id: int
+    room_id: int
+    room_name: str
+    room_time_zone: str
+    approvers: tuple[str, ...]  # usernames of the room's managers; empty means staff decide
+    user_id: str  # the booker's username
+    user_email: str
+    booking_ids: tuple[int, ...]
+    starts: tuple[dt.datetime, ...]
+    ends: tuple[dt.datetime, ...]  # in booking_ids order
+    expires_dtm: dt.datetime | None = None  # the earliest occurrence's expiry, if any
 
 
 @dataclass(frozen=True, kw_only=True)

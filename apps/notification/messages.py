@@ -29,6 +29,7 @@ from apps.confirm.events import (
     ConfirmReminderDue,
     ConfirmRequested,
     SeriesDecided,
+    SeriesReminderDue,
 )
 from apps.notification.message_types import (
     BOOKER,
@@ -100,6 +101,14 @@ def messages_for(event: Event) -> list[Message]:
             return [_booker(event, contents, "Reservation denied", status="DENIED, canceled")]
         case SeriesBooked() | SeriesChanged() | SeriesCancelled() | SeriesDecided():
             return _series(event)
+        case SeriesReminderDue():
+            count = len(event.booking_ids)
+            contents = (
+                f"conference room[{event.room_id}] series of {count} reservations "
+                "still waits for your approval"
+            )
+            subject = "Reminder: approval needed for a series"
+            return [series_message(MANAGERS, event, contents, subject, extra=_expiry_lines(event))]
         case WaitlistOffered() | WaitlistExpired():
             return waitlist_messages(event)
     return []
@@ -199,10 +208,16 @@ def _booking_reminder(event: BookingReminderDue) -> Message:
     return _booker(event, contents, "Reminder", extra=extra)
 
 
-def _expiry_lines(event: ConfirmReminderDue) -> list[str]:
+def _expiry_lines(event: ConfirmReminderDue | SeriesReminderDue) -> list[str]:
     if event.expires_dtm is None:
         return []
     expires = event.expires_dtm.astimezone(zone_named(event.room_time_zone))
+    if isinstance(event, SeriesReminderDue):
+        return [
+            "",
+            "Without a decision each occurrence is canceled at its deadline, "
+            f"the first by {expires:%Y-%m-%d %H:%M}.",
+        ]
     return ["", f"Without a decision by {expires:%Y-%m-%d %H:%M} the booking is canceled."]
 
 

@@ -10,9 +10,12 @@ from roombooking.events import Event
 MAX_LISTED = 100  # a series has at most BOOKING_SERIES_MAX_OCCURRENCES; this bounds the body
 
 
-def series_message(audience: str, event: Event, contents: str, subject: str) -> Message:
+def series_message(
+    audience: str, event: Event, contents: str, subject: str, *, extra: list[str] | None = None
+) -> Message:
     """``event`` is a SeriesBooked / SeriesChanged / SeriesCancelled (booking app) or a
-    SeriesDecided (confirm app): the series, its room and the occurrences' ids and times."""
+    SeriesDecided / SeriesReminderDue (confirm app): the series, its room and the occurrences'
+    ids and times. ``extra``: lines after the list."""
     zone = zone_named(event.room_time_zone)
     booker = getattr(event, "booking_user_id", None) or getattr(event, "user_id", "")
     lines = [
@@ -41,6 +44,7 @@ def series_message(audience: str, event: Event, contents: str, subject: str) -> 
     if skipped:
         lines += ["", f"Skipped, already taken ({len(skipped)}):"]
         lines += [f"  {_at(moment.astimezone(zone))}" for moment in skipped[:MAX_LISTED]]
+    lines += extra or []
     first = event.starts[0].astimezone(zone) if event.starts else None
     full_subject = f"{subject}: {event.room_name}" + (f", from {first:%Y-%m-%d}" if first else "")
     return Message(audience, contents, full_subject[:255], "\n".join(lines) + "\n")

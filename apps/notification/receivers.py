@@ -25,6 +25,7 @@ from apps.confirm.events import (
     confirm_reminder_due,
     confirm_requested,
     series_decided,
+    series_reminder_due,
 )
 from apps.notification import services
 
@@ -41,6 +42,7 @@ from apps.notification import services
 @receiver(series_decided, dispatch_uid="notification.series_decided")
 @receiver(booking_reminder_due, dispatch_uid="notification.booking_reminder_due")
 @receiver(confirm_reminder_due, dispatch_uid="notification.confirm_reminder_due")
+@receiver(series_reminder_due, dispatch_uid="notification.series_reminder_due")
 @receiver(confirm_expired, dispatch_uid="notification.confirm_expired")
 @receiver(waitlist_offered, dispatch_uid="notification.waitlist_offered")
 @receiver(waitlist_expired, dispatch_uid="notification.waitlist_expired")

@@ -32,7 +32,12 @@ def recipients_for(audience: str, event: Event) -> list[Recipient]:
             managers = getattr(event, "approvers", ())
         if managers:
             return _resolve(list(managers))
-        if event.type_name() in ("ConfirmRequested", "SeriesBooked", "ConfirmReminderDue"):
+        if event.type_name() in (
+            "ConfirmRequested",
+            "SeriesBooked",
+            "ConfirmReminderDue",
+            "SeriesReminderDue",
+        ):
             return _office_staff()  # nobody manages the room: office staff decide
         return []
     raise ValueError(f"unknown audience {audience!r}")

@@ -14,6 +14,7 @@ from apps.confirm import services
 from apps.confirm.events import EXPIRED
 from apps.confirm.models import Confirm
 from apps.confirm.tasks import expire_pending_approvals, remind_pending_approvals
+from apps.notification.models import Notification
 from roombooking.models import EventLog, PeriodicRun
 from tests.lifecycle.conftest import HOUR, MINUTE, book, emails_of, events_of, fresh, next_start
 
@@ -213,4 +214,66 @@ def test_an_occurrence_of_a_series_expires_on_its_own(user, plain_room, client_f
     assert services.expire_pending_approvals(now=first.use_start_dtm) == [first_request]
     assert fresh(first).cancel_cause == CAUSE_EXPIRED
     assert fresh(second).status == fresh(third).status == "BOOKED"
-    assert [who for _, who, _ in emails_of(first.pk, "ConfirmExpired")] == ["alice"]
+    # The booker is told why; the manager, who got the occurrence in the series' summary,
+    # gets its calendar CANCEL (as the managers asked about a single booking do).
+    expired = Notification.objects.filter(booking_id=first.pk, event_type="ConfirmExpired")
+    assert sorted(expired.values_list("recipient_username", "ical_method")) == [
+        ("alice", "CANCEL"),
+        ("manager", "CANCEL"),
+    ]
+
+
+def _series(user, room, count: int = 3):
+    start = next_start()
+    return booking_services.book_series(
+        actor=user,
+        room_id=room.pk,
+        use_start_dtm=start,
+        use_end_dtm=start + HOUR,
+        rrule=f"FREQ=DAILY;COUNT={count}",
+    )
+
+
+def test_a_series_waiting_as_a_whole_reminds_its_managers_once_not_once_per_occurrence(
+    user, plain_room, settings
+):
+    settings.CONFIRM_REMIND_AFTER = dt.timedelta(minutes=60)
+    series = _series(user, plain_room, count=3)
+    requests = list(Confirm.objects.filter(series_id=series.pk).order_by("use_start_dtm"))
+    since = max(r.pending_since for r in requests)
+
+    reminded = services.remind_pending_approvals(now=since + 60 * MINUTE)
+    assert sorted(reminded) == sorted(r.pk for r in requests)
+    assert services.remind_pending_approvals(now=since + 2 * HOUR) == []  # once
+
+    # The log keeps each request's reminder; the managers get one summary.
+    reminders = EventLog.objects.filter(event_type="ConfirmReminderDue")
+    assert reminders.count() == 3
+    assert all(r.payload["in_series_action"] for r in reminders)
+    rows = Notification.objects.filter(event_type__in=["ConfirmReminderDue", "SeriesReminderDue"])
+    assert [(n.event_type, n.recipient_username) for n in rows] == [
+        ("SeriesReminderDue", "manager")
+    ]
+    [row] = rows
+    assert row.contents == (
+        f"conference room[{plain_room.pk}] series of 3 reservations still waits for your approval"
+    )
+    for request in requests:
+        assert f"booking #{request.booking_id}" in row.body
+    assert "the first by" in row.body  # the earliest occurrence's expiry
+
+
+def test_an_occurrence_due_alone_gets_the_single_reminder(user, plain_room, settings):
+    settings.CONFIRM_REMIND_AFTER = dt.timedelta(minutes=60)
+    series = _series(user, plain_room, count=2)
+    first, second = Confirm.objects.filter(series_id=series.pk).order_by("use_start_dtm")
+    Confirm.objects.filter(pk=second.pk).update(reminded_at=second.pending_since)  # done before
+    assert services.remind_pending_approvals(now=first.pending_since + 2 * HOUR) == [first.pk]
+    assert emails_of(first.booking_id, "ConfirmReminderDue") == [
+        (
+            "ConfirmReminderDue",
+            "manager",
+            f"conference room[{plain_room.pk}] reservation still waits for your approval",
+        )
+    ]
+    assert not Notification.objects.filter(event_type="SeriesReminderDue").exists()

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.confirm.events import BOOKED, EXPIRED, ConfirmExpired, ConfirmReminderDue
+from apps.confirm.events import (
+    BOOKED,
+    EXPIRED,
+    ConfirmExpired,
+    ConfirmReminderDue,
+    SeriesReminderDue,
+)
 from apps.confirm.models import Confirm
 from apps.confirm.services.requests import snapshot
 from roombooking import bus
@@ -43,38 +50,83 @@ def expiry_deadline(confirm: Confirm) -> dt.datetime | None:
 
 def remind_pending_approvals(*, now: dt.datetime | None = None) -> list[int]:
     """Remind the approvers of each request pending for ``CONFIRM_REMIND_AFTER`` whose meeting
-    has not started, once per wait (``reminded_at``). Returns the ids of the requests reminded."""
+    has not started, once per wait (``reminded_at``). The occurrences of one series that are due
+    together get one reminder (``SeriesReminderDue``), not one each. Returns the ids of the
+    requests reminded."""
     now = now or timezone.now()
     cutoff = now - settings.CONFIRM_REMIND_AFTER
     due = Confirm.objects.filter(
         status=BOOKED, reminded_at__isnull=True, pending_since__lte=cutoff, use_start_dtm__gt=now
     ).order_by("pending_since", "pk")
-    reminded = [
-        confirm_id
-        for confirm_id, booking_id in due.values_list("pk", "booking_id")[:SWEEP_LIMIT]
-        if _remind(confirm_id, booking_id, cutoff=cutoff, now=now)
-    ]
+    alone, by_series = [], defaultdict(list)
+    for confirm_id, booking_id, series_id, room_id in due.values_list(
+        "pk", "booking_id", "series_id", "room_id"
+    )[:SWEEP_LIMIT]:
+        if series_id is None:
+            alone.append((confirm_id, booking_id))
+        else:  # a room each: an occurrence moved alone to another room has other approvers
+            by_series[(series_id, room_id)].append((confirm_id, booking_id))
+    reminded = []
+    for group in [[request] for request in alone] + list(by_series.values()):
+        reminded += _remind(group, cutoff=cutoff, now=now)
     if reminded:
         logger.info("reminded the approvers of %d pending requests", len(reminded))
     return reminded
 
 
-def _remind(confirm_id: int, booking_id: int, *, cutoff: dt.datetime, now: dt.datetime) -> bool:
+def _remind(requests: list[tuple[int, int]], *, cutoff: dt.datetime, now: dt.datetime) -> list[int]:
+    """Remind about ``requests`` (confirm id, booking id): one request, or occurrences of one
+    series. Under the bookings' bus locks (in id order, the bus's lock order) only the requests
+    still waiting unreminded are claimed; another sweep then finds them claimed."""
     with transaction.atomic():
-        bus.lock_booking(booking_id)
-        claimed = Confirm.objects.filter(
-            pk=confirm_id, status=BOOKED, reminded_at__isnull=True, pending_since__lte=cutoff
-        ).update(reminded_at=now)
+        for booking_id in sorted(booking_id for _, booking_id in requests):
+            bus.lock_booking(booking_id)
+        claimed = list(
+            Confirm.objects.filter(
+                pk__in=[confirm_id for confirm_id, _ in requests],
+                status=BOOKED,
+                reminded_at__isnull=True,
+                pending_since__lte=cutoff,
+            ).order_by("use_start_dtm", "pk")
+        )  # reminded by another sweep, decided, deleted or reopened meanwhile: not claimed
         if not claimed:
-            return False  # reminded by another sweep, decided, deleted or reopened meanwhile
-        confirm = Confirm.objects.get(pk=confirm_id)
-        deadline = expiry_deadline(confirm)
-        if deadline is not None and deadline <= now:
-            return False  # about to expire: the expiry tells the booker; keep the mark
-        bus.publish(
-            ConfirmReminderDue(**snapshot(confirm), actor=SYSTEM_ACTOR, expires_dtm=deadline)
-        )
-        return True
+            return []
+        Confirm.objects.filter(pk__in=[confirm.pk for confirm in claimed]).update(reminded_at=now)
+        # About to expire: the expiry tells the booker; the mark stays.
+        waiting = [(c, expiry_deadline(c)) for c in claimed]
+        waiting = [(c, deadline) for c, deadline in waiting if deadline is None or deadline > now]
+        together = len(waiting) > 1
+        for confirm, deadline in waiting:
+            bus.publish(
+                ConfirmReminderDue(
+                    **snapshot(confirm),
+                    actor=SYSTEM_ACTOR,
+                    expires_dtm=deadline,
+                    in_series_action=together,
+                )
+            )
+        if together:
+            bus.publish(_series_reminder(waiting))
+        return [confirm.pk for confirm, _ in waiting]
+
+
+def _series_reminder(waiting: list[tuple[Confirm, dt.datetime | None]]) -> SeriesReminderDue:
+    first = waiting[0][0]
+    deadlines = [deadline for _, deadline in waiting if deadline is not None]
+    return SeriesReminderDue(
+        actor=SYSTEM_ACTOR,
+        series_id=first.series_id,
+        room_id=first.room_id,
+        room_name=first.room_name,
+        room_time_zone=first.room_time_zone,
+        approvers=tuple(first.approvers),
+        user_id=first.user_id,
+        user_email=first.user_email,
+        booking_ids=tuple(c.booking_id for c, _ in waiting),
+        starts=tuple(c.use_start_dtm.astimezone(dt.UTC) for c, _ in waiting),
+        ends=tuple(c.use_end_dtm.astimezone(dt.UTC) for c, _ in waiting),
+        expires_dtm=min(deadlines) if deadlines else None,
+    )
 
 
 def expire_pending_approvals(*, now: dt.datetime | None = None) -> list[int]:
