@@ -1,22 +1,24 @@
 """Reads behind "find a room": rooms free for a whole window, and one room's day.
 
 Each answers with ONE database query (tests/booking/test_availability*.py count them), so both
-stay fast however many rooms and bookings there are.
+stay fast however many rooms and bookings there are. Both know the waitlist's live holds
+(docs/waitlist.md): a slot held for someone else is not free, since booking it would be a 409
+``slot_held``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
-from apps.booking import selectors
-from apps.booking.events import BOOKED
+from apps.booking import selectors, selectors_waitlist
+from apps.booking.events import BOOKED, WAITLIST_OFFERED
 from apps.booking.filters import RoomFilter
 from apps.booking.models import OpeningHours, Room
 from apps.booking.services import policies
@@ -35,17 +37,25 @@ def free_rooms(
     *,
     start: dt.datetime,
     end: dt.datetime,
+    user: AbstractBaseUser,
     capacity: int | None = None,
     equipment: str = "",
     now: dt.datetime | None = None,
 ) -> list[dict]:
-    """Active rooms with no active booking sharing time with [start, end), whose policies take
-    a booking of that window (durations, how far ahead, opening hours), seating at least
-    ``capacity`` and having every comma-separated ``equipment`` tag; smallest rooms first (so
-    that two people do not take the big hall). One query (the overlap is a NOT EXISTS
-    subquery), and one more for opening hours when a candidate room has some."""
+    """Active rooms with no active booking and no live waitlist hold of someone other than
+    ``user`` sharing time with [start, end), whose policies take a booking of that window
+    (durations, how far ahead, opening hours), seating at least ``capacity`` and having every
+    comma-separated ``equipment`` tag; smallest rooms first (so that two people do not take the
+    big hall). One query (the overlaps are NOT EXISTS subqueries), and one more for opening
+    hours when a candidate room has some.
+
+    ``user``'s own holds do not hide a room: their booking over it goes through."""
+    now = now or timezone.now()
     taken = selectors.overlapping_bookings(room_id=OuterRef("pk"), start=start, end=end)
-    rooms = Room.objects.filter(is_active=True).filter(~Exists(taken))
+    held = selectors_waitlist.live_holds(
+        room_id=OuterRef("pk"), start=start, end=end, now=now, exclude_user_id=user.pk
+    )
+    rooms = Room.objects.filter(is_active=True).filter(~Exists(taken), ~Exists(held))
     if capacity is not None:
         rooms = rooms.filter(capacity__gte=capacity)
     if equipment:
@@ -53,18 +63,29 @@ def free_rooms(
     candidates = list(
         rooms.order_by("capacity", "name", "id").only(*FREE_ROOM_FIELDS, *POLICY_CHECK_FIELDS)
     )
-    bookable = policies.rooms_taking(candidates, start=start, end=end, now=now or timezone.now())
+    bookable = policies.rooms_taking(candidates, start=start, end=end, now=now)
     return [{name: getattr(room, name) for name in FREE_ROOM_FIELDS} for room in bookable]
+
+
+HELD = "HELD"  # the approval status shown for a waitlist hold (docs/finding-rooms.md)
 
 
 @dataclass(frozen=True)
 class Busy:
+    """A taken interval of the day: an active booking, or a live waitlist hold."""
+
     start: dt.datetime  # clipped to the day
     end: dt.datetime
-    booking_id: int
-    booking_user_id: int
+    user_id: int  # who booked it, or whom it is held for
     username: str
-    approval_status: str  # PENDING | CONFIRMED (active bookings are never DENIED)
+    approval_status: str  # PENDING | CONFIRMED (active bookings are never DENIED) | HELD
+    booking_id: int | None = None  # None for a hold
+    entry_id: int | None = None  # the waitlist entry of a hold
+    hold_until: dt.datetime | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.entry_id is not None
 
 
 @dataclass
@@ -106,14 +127,21 @@ class RoomDay:
         return [(a, b) for a, b in gaps if a < b]
 
 
-def room_day(*, room_id: int, date: dt.date, user: AbstractBaseUser) -> RoomDay:
-    """The room's active bookings on ``date`` (in the room's zone), 404 for an unknown room.
+def room_day(
+    *, room_id: int, date: dt.date, user: AbstractBaseUser, now: dt.datetime | None = None
+) -> RoomDay:
+    """The room's active bookings and live waitlist holds on ``date`` (in the room's zone), 404
+    for an unknown room.
 
-    One query: the room LEFT JOIN its bookings in a window wide enough for any zone, with
-    "does ``user`` manage it" as an EXISTS column. Who booked is shown (``sees_names``) to
-    office staff and the room's managers; the office-staff check (Django's permission cache) is
-    made only when the day holds someone else's booking and the user does not manage the room.
+    One query: the room LEFT JOIN its bookings and LEFT JOIN its live holds, both in a window
+    wide enough for any zone, with "does ``user`` manage it" as an EXISTS column. The two joins
+    give a row per (booking, hold) pair, deduplicated here: a day holds few of either, and a
+    hold never shares time with someone else's booking, so the product stays small. Who booked
+    or holds is shown (``sees_names``) to office staff and the room's managers; the
+    office-staff check (Django's permission cache) is made only when the day holds someone
+    else's booking or hold and the user does not manage the room.
     """
+    now = now or timezone.now()
     midnight = dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
     window = (midnight - _EARLIEST_OFFSET, midnight + dt.timedelta(days=1) + _LATEST_OFFSET)
     managed = Room.managers.through.objects.filter(room_id=OuterRef("pk"), user_id=user.pk)
@@ -129,6 +157,16 @@ def room_day(*, room_id: int, date: dt.date, user: AbstractBaseUser) -> RoomDay:
                     bookings__use_end_dtm__gt=window[0],
                 ),
             ),
+            # The holds selectors_waitlist.live_holds finds: the ones a booking would meet.
+            held=FilteredRelation(
+                "waitlist",
+                condition=Q(
+                    waitlist__status=WAITLIST_OFFERED,
+                    waitlist__hold_until__gt=now,
+                    waitlist__use_start_dtm__lt=window[1],
+                    waitlist__use_end_dtm__gt=window[0],
+                ),
+            ),
         )
         .values(
             "name",
@@ -142,8 +180,14 @@ def room_day(*, room_id: int, date: dt.date, user: AbstractBaseUser) -> RoomDay:
             "day__booking_user_id",
             "day__booking_user__username",
             "day__approval_status",
+            "held__id",
+            "held__use_start_dtm",
+            "held__use_end_dtm",
+            "held__user_id",
+            "held__user__username",
+            "held__hold_until",
         )
-        .order_by("day__use_start_dtm", "day__id")
+        .order_by("day__use_start_dtm", "day__id", "held__use_start_dtm", "held__id")
     )
     if not rows:
         raise Http404
@@ -151,21 +195,44 @@ def room_day(*, room_id: int, date: dt.date, user: AbstractBaseUser) -> RoomDay:
     zone = zoneinfo.ZoneInfo(first["time_zone"])
     start = dt.datetime.combine(date, dt.time(), tzinfo=zone)
     end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    bookings: dict[int, Busy] = {}
+    holds: dict[int, Busy] = {}
+    for row in rows:
+        if row["day__id"] is not None and row["day__id"] not in bookings:
+            bookings[row["day__id"]] = Busy(
+                start=row["day__use_start_dtm"],
+                end=row["day__use_end_dtm"],
+                user_id=row["day__booking_user_id"],
+                username=row["day__booking_user__username"],
+                approval_status=row["day__approval_status"],
+                booking_id=row["day__id"],
+            )
+        if row["held__id"] is not None and row["held__id"] not in holds:
+            holds[row["held__id"]] = Busy(
+                start=row["held__use_start_dtm"],
+                end=row["held__use_end_dtm"],
+                user_id=row["held__user_id"],
+                username=row["held__user__username"],
+                approval_status=HELD,
+                entry_id=row["held__id"],
+                hold_until=row["held__hold_until"],
+            )
+    # In order of the unclipped start, as the query returned the bookings; a hold after a
+    # booking of the same start (only the holder's own booking can share its time).
+    taken = sorted(
+        (*bookings.values(), *holds.values()),
+        key=lambda busy: (busy.start, busy.held, busy.booking_id or busy.entry_id),
+    )
     busy = [
-        Busy(
-            start=max(row["day__use_start_dtm"], start).astimezone(zone),
-            end=min(row["day__use_end_dtm"], end).astimezone(zone),
-            booking_id=row["day__id"],
-            booking_user_id=row["day__booking_user_id"],
-            username=row["day__booking_user__username"],
-            approval_status=row["day__approval_status"],
+        replace(
+            interval,
+            start=max(interval.start, start).astimezone(zone),
+            end=min(interval.end, end).astimezone(zone),
         )
-        for row in rows
-        if row["day__id"] is not None
-        and row["day__use_start_dtm"] < end
-        and row["day__use_end_dtm"] > start
+        for interval in taken
+        if interval.start < end and interval.end > start
     ]
-    others = any(interval.booking_user_id != user.pk for interval in busy)
+    others = any(interval.user_id != user.pk for interval in busy)
     sees_names = bool(first["you_manage"] or (others and is_office_staff(user)))
     always_open = not first["has_opening_hours"]
     opening = None

@@ -1,10 +1,11 @@
 """The day view's grid: active rooms as rows, the day's hours as columns, bookings as blocks.
 
 Each row is in its room's time zone (07:00 means 07:00 where the room is). Two queries: the
-rooms, and the active bookings of the day with the rooms the user manages as a subquery flag
-(and a third for the opening hours when a room has some). A cell is free when nothing is
-booked in that hour, it is not past, and the room's policies take a booking then (opening
-hours, how far ahead).
+rooms with their live waitlist holds of the day (a LEFT JOIN, deduplicated here), and the
+active bookings of the day with the rooms the user manages as a subquery flag (and a third for
+the opening hours when a room has some). A cell is free when nothing is booked or held in that
+hour, it is not past, and the room's policies take a booking then (opening hours, how far
+ahead). A hold is a block too: "Held" (docs/waitlist.md), "Your hold" for its holder.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
 from apps.booking import selectors
+from apps.booking.events import WAITLIST_OFFERED
 from apps.booking.models import APPROVAL_CONFIRMED, Room
 from apps.booking.services import policies
 from roombooking.roles import is_office_staff
@@ -28,7 +30,8 @@ _ANY_ZONE = (dt.timedelta(hours=14), dt.timedelta(hours=12))  # see availability
 
 @dataclass(frozen=True)
 class Block:
-    """A booking drawn over the row: ``left``/``width`` in percent of the hours shown."""
+    """A booking or a waitlist hold drawn over the row: ``left``/``width`` in percent of the
+    hours shown."""
 
     left: float
     width: float
@@ -36,13 +39,14 @@ class Block:
     title: str
     approved: bool
     mine: bool
+    held: bool = False
 
 
 @dataclass(frozen=True)
 class Cell:
     hour: int
     start: str  # the local start, as the booking form reads it: 2027-12-31T10:00
-    free: bool  # nothing booked in this hour, and not past
+    free: bool  # nothing booked or held in this hour, and not past
 
 
 @dataclass
@@ -52,17 +56,65 @@ class Row:
     blocks: list[Block] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Hold:
+    """A live waitlist hold: nobody but ``user_id`` can book it until ``until``."""
+
+    start: dt.datetime
+    end: dt.datetime
+    until: dt.datetime
+    user_id: int
+    username: str
+
+
 def day_grid(*, date: dt.date, user: AbstractBaseUser) -> list[Row]:
-    rooms = list(Room.objects.filter(is_active=True).order_by("name", "id"))
+    now = timezone.now()
     midnight = dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
+    window = (midnight - _ANY_ZONE[0], midnight + dt.timedelta(days=1) + _ANY_ZONE[1])
+    # The rooms LEFT JOIN their live holds (as selectors_waitlist.live_holds finds them): one
+    # query still, a row per hold; a room has few.
+    room_rows = (
+        Room.objects.filter(is_active=True)
+        .annotate(
+            held=FilteredRelation(
+                "waitlist",
+                condition=Q(
+                    waitlist__status=WAITLIST_OFFERED,
+                    waitlist__hold_until__gt=now,
+                    waitlist__use_start_dtm__lt=window[1],
+                    waitlist__use_end_dtm__gt=window[0],
+                ),
+            ),
+            hold_id=F("held__id"),
+            hold_start=F("held__use_start_dtm"),
+            hold_end=F("held__use_end_dtm"),
+            hold_until=F("held__hold_until"),
+            hold_user_id=F("held__user_id"),
+            hold_username=F("held__user__username"),
+            you_manage_room=Exists(
+                Room.managers.through.objects.filter(room_id=OuterRef("pk"), user_id=user.pk)
+            ),
+        )
+        .order_by("name", "id", "hold_start", "hold_id")
+    )
+    rooms: dict[int, Room] = {}
+    holds: dict[int, list[Hold]] = {}
+    for room in room_rows:
+        rooms.setdefault(room.pk, room)
+        if room.hold_id is not None:
+            holds.setdefault(room.pk, []).append(
+                Hold(
+                    start=room.hold_start,
+                    end=room.hold_end,
+                    until=room.hold_until,
+                    user_id=room.hold_user_id,
+                    username=room.hold_username,
+                )
+            )
     managed = Room.managers.through.objects.filter(room_id=OuterRef("room_id"), user_id=user.pk)
     bookings = (
         selectors.active_bookings()
-        .filter(
-            room__is_active=True,
-            use_start_dtm__lt=midnight + dt.timedelta(days=1) + _ANY_ZONE[1],
-            use_end_dtm__gt=midnight - _ANY_ZONE[0],
-        )
+        .filter(room__is_active=True, use_start_dtm__lt=window[1], use_end_dtm__gt=window[0])
         .annotate(you_manage=Exists(managed))
         .order_by("use_start_dtm", "pk")
     )
@@ -70,29 +122,47 @@ def day_grid(*, date: dt.date, user: AbstractBaseUser) -> list[Row]:
     for booking in bookings:
         by_room.setdefault(booking.room_id, []).append(booking)
     office_staff = is_office_staff(user)
-    now = timezone.now()
-    hours = policies.hours_by_room([room for room in rooms if room.has_opening_hours])
+    hours = policies.hours_by_room([room for room in rooms.values() if room.has_opening_hours])
     return [
         _row(
             room,
             date,
             by_room.get(room.pk, []),
+            holds.get(room.pk, []),
             user=user,
             office_staff=office_staff,
             now=now,
             hours=hours.get(room.pk),
         )  # fmt: skip
-        for room in rooms
+        for room in rooms.values()
     ]
 
 
-def _row(room: Room, date: dt.date, bookings: list, *, user, office_staff: bool, now, hours) -> Row:
+def _row(
+    room: Room,
+    date: dt.date,
+    bookings: list,
+    holds: list[Hold],
+    *,
+    user,
+    office_staff: bool,
+    now,
+    hours,
+) -> Row:
     zone = room.zone
     shown_start = dt.datetime.combine(date, dt.time(FIRST_HOUR), tzinfo=zone)
     shown_end = dt.datetime.combine(date, dt.time(LAST_HOUR), tzinfo=zone)
     span = (shown_end - shown_start).total_seconds()
     row = Row(room=room)
     taken: list[tuple[dt.datetime, dt.datetime]] = []
+
+    def place(start: dt.datetime, end: dt.datetime) -> tuple[float, float]:
+        left = round((start - shown_start).total_seconds() / span * 100, 3)
+        return left, round((end - start).total_seconds() / span * 100, 3)
+
+    def local(start: dt.datetime, end: dt.datetime) -> str:
+        return f"{start.astimezone(zone):%H:%M}–{end.astimezone(zone):%H:%M}"
+
     for booking in bookings:
         start, end = max(booking.use_start_dtm, shown_start), min(booking.use_end_dtm, shown_end)
         if start >= end:
@@ -101,17 +171,42 @@ def _row(room: Room, date: dt.date, bookings: list, *, user, office_staff: bool,
         mine = booking.booking_user_id == user.pk
         sees_name = mine or office_staff or booking.you_manage
         approved = booking.approval_status == APPROVAL_CONFIRMED
-        local = f"{booking.use_start_dtm.astimezone(zone):%H:%M}–"
-        local += f"{booking.use_end_dtm.astimezone(zone):%H:%M}"
         who = "You" if mine else (booking.booking_user.username if sees_name else "Booked")
+        left, width = place(start, end)
         row.blocks.append(
             Block(
-                left=round((start - shown_start).total_seconds() / span * 100, 3),
-                width=round((end - start).total_seconds() / span * 100, 3),
+                left=left,
+                width=width,
                 label=who,
-                title=f"{local} {who} ({'approved' if approved else 'waiting for approval'})",
+                title=f"{local(booking.use_start_dtm, booking.use_end_dtm)} {who} "
+                f"({'approved' if approved else 'waiting for approval'})",
                 approved=approved,
                 mine=mine,
+            )
+        )
+    for hold in holds:
+        start, end = max(hold.start, shown_start), min(hold.end, shown_end)
+        if start >= end:
+            continue
+        # Not bookable by anyone from the grid: the holder accepts the offer instead
+        # (POST /bookings/waitlist/{id}/accept), everyone else would get a 409 slot_held.
+        taken.append((hold.start, hold.end))
+        mine = hold.user_id == user.pk
+        # The same rule as bookings' names: office staff and the room's managers see whose.
+        sees_name = office_staff or room.you_manage_room
+        label = "Your hold" if mine else (f"Held for {hold.username}" if sees_name else "Held")
+        left, width = place(start, end)
+        until = hold.until.astimezone(zone)
+        row.blocks.append(
+            Block(
+                left=left,
+                width=width,
+                label=label,
+                title=f"{local(hold.start, hold.end)} {label} "
+                f"(waitlist offer, held until {until:%Y-%m-%d %H:%M})",
+                approved=False,
+                mine=mine,
+                held=True,
             )
         )
     for hour in HOURS:

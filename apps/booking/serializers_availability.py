@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from rest_framework import serializers
 
-from apps.booking.availability import RoomDay
+from apps.booking.availability import HELD, RoomDay
 from apps.booking.validators import normalize_tag
 from roombooking.datetimes import DateTimeInputError, DateTimeInputField, format_iso, make_aware
 
@@ -90,16 +90,26 @@ class AvailableRoomsSerializer(serializers.Serializer):
 
 
 class BusySerializer(serializers.Serializer):
-    """A taken interval, clipped to the day. ``bookingId`` only for your own bookings (and for
-    office staff and the room's managers, who also see ``bookingUserId``)."""
+    """A taken interval, clipped to the day: an active booking, or a slot held for someone on the
+    waitlist (``approvalStatus`` ``HELD``; docs/waitlist.md). ``bookingId`` (``waitlistEntryId``
+    for a hold) only on your own (and for office staff and the room's managers, who also see
+    ``bookingUserId``: who booked, or whom it is held for)."""
 
     useStartDtm = serializers.CharField()
     useEndDtm = serializers.CharField()
-    mine = serializers.BooleanField(help_text="Your own booking.")
+    mine = serializers.BooleanField(help_text="Your own booking, or a hold offered to you.")
     approvalStatus = serializers.ChoiceField(
-        choices=["PENDING", "CONFIRMED"], help_text="Waiting for the room's managers, or approved."
+        choices=["PENDING", "CONFIRMED", HELD],
+        help_text="Waiting for the room's managers, approved, or held for someone on the "
+        "waitlist until holdUntilDtm (nobody else can book it then).",
     )
     bookingId = serializers.IntegerField(required=False)
+    waitlistEntryId = serializers.IntegerField(
+        required=False, help_text="A hold's waitlist entry (accept it to book)."
+    )
+    holdUntilDtm = serializers.CharField(
+        required=False, help_text="When a hold runs out (holds only)."
+    )
     bookingUserId = serializers.CharField(required=False)
 
 
@@ -123,14 +133,21 @@ class AvailabilitySerializer(serializers.Serializer):
         user = self.context["user"]
         busy = []
         for interval in day.busy:
-            mine = interval.booking_user_id == user.pk
+            mine = interval.user_id == user.pk
             entry: dict[str, object] = {
                 "useStartDtm": format_iso(interval.start),
                 "useEndDtm": format_iso(interval.end),
                 "mine": mine,
                 "approvalStatus": interval.approval_status,
             }
-            if mine or day.sees_names:
+            # Ids and names follow one rule for bookings and holds: yours, or everything for
+            # office staff and the room's managers. When a hold runs out is no secret (the 409
+            # slot_held tells it to anyone booking over it).
+            if interval.held:
+                entry["holdUntilDtm"] = format_iso(interval.hold_until, zone=day.zone)
+                if mine or day.sees_names:
+                    entry["waitlistEntryId"] = interval.entry_id
+            elif mine or day.sees_names:
                 entry["bookingId"] = interval.booking_id
             if day.sees_names:
                 entry["bookingUserId"] = interval.username

@@ -25,8 +25,9 @@ from apps.booking.serializers_availability import (
 
 
 class AvailableRoomsView(APIView):
-    """Active rooms free for the whole window [start, end), with at least ``capacity`` seats and
-    every ``equipment`` tag; smallest first. The window is at most 31 days."""
+    """Active rooms free for the whole window [start, end) (no booking, no waitlist hold of
+    someone else), with at least ``capacity`` seats and every ``equipment`` tag; smallest first.
+    The window is at most 31 days."""
 
     permission_classes = [IsAuthenticated]
 
@@ -42,6 +43,7 @@ class AvailableRoomsView(APIView):
         rooms = availability.free_rooms(
             start=window["start"],
             end=window["end"],
+            user=request.user,
             capacity=window.get("capacity"),
             equipment=window.get("equipment", ""),
         )
