@@ -85,7 +85,47 @@ def notify_for_event(
         created = Notification.objects.bulk_create(rows)
         occurrence_invites.record(seq=seq, states=occurrences)
         _hand_off_after_commit([n.pk for n in created if n.status == Notification.Status.PENDING])
+        if calendar is not None and created:
+            _remember(event.booking_id, invites.PreviousInvite(seq, *calendar_fields(calendar)))
+        for booking_id, state in (occurrences or {}).items():
+            _remember(booking_id, invites.PreviousInvite(seq, *calendar_fields(state)))
     return created
+
+
+def calendar_fields(state: invites.CalendarState) -> tuple[str, str, int]:
+    return state.status, state.fingerprint, state.sequence
+
+
+# --- The calendar states this transaction wrote --------------------------------------------------
+# A booking's cascade publishes several events in one transaction (BookingCreated, then
+# ConfirmRequested); each needs the booking's calendar state after the one before. The rows that
+# hold it were written by this very transaction, under the booking's bus lock, so the state is
+# remembered instead of read back: one query less per event. Remembered states are tied to the
+# transaction (its hand-off batch) and to its savepoints: after a rollback to a savepoint they
+# were written in, they are not used.
+
+
+def _remember(booking_id: int, previous: invites.PreviousInvite) -> None:
+    batch = _batch_of_current_transaction()
+    if batch is None:  # nothing handed off yet (no deliverable row): read it back instead
+        return
+    if getattr(_local, "memo_batch", None) is not batch:
+        _local.memo_batch, _local.memo = batch, {}
+    _local.memo[booking_id] = (_savepoints(), previous)
+
+
+def _remembered(booking_id: int) -> invites.PreviousInvite | None:
+    batch = _batch_of_current_transaction()
+    if batch is None or getattr(_local, "memo_batch", None) is not batch:
+        return None
+    savepoints, previous = _local.memo.get(booking_id, ((), None))
+    if previous is None or _savepoints()[: len(savepoints)] != savepoints:
+        return None  # a savepoint it was written in has ended (rolled back, or released)
+    return previous
+
+
+def _savepoints() -> tuple[str, ...]:
+    return tuple(sid for sid in transaction.get_connection().savepoint_ids if sid is not None)
 
 
 def _withdrawals(
@@ -121,6 +161,10 @@ def _already_written(
         return set(mine.values_list("recipient_username", flat=True)), None
     if new_booking:
         return set(), invites.next_state(event, seq=seq, previous=None)
+    if fresh:  # a new seq has no rows yet; the booking's state may be this transaction's own
+        previous = _remembered(event.booking_id)
+        if previous is not None:
+            return set(), invites.next_state(event, seq=seq, previous=previous)
     earlier = (
         Notification.objects.filter(booking_id=event.booking_id, event_seq__lt=seq)
         .exclude(ical_status="")

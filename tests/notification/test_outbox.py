@@ -208,3 +208,30 @@ def test_a_recipient_without_address_is_failed_at_once(people):
     row = Notification.objects.get()
     assert row.recipient is None and row.status == "FAILED"
     assert row.last_error == "the recipient has no email address"
+
+
+def test_a_cascade_builds_on_the_state_its_transaction_wrote(people):
+    """BookingCreated then ConfirmCompleted in one transaction: the second continues the first's
+    calendar state (remembered, not read back), exactly as when they are separate."""
+    created = booking_created()
+    with transaction.atomic():
+        services.notify_for_event(event=created, seq=900_001, fresh=True, new_booking=True)
+        approved = ConfirmCompleted(**confirm_fields(created, status="CONFIRMED"))
+        [row] = services.notify_for_event(event=approved, seq=900_002, fresh=True)
+    assert (row.ical_status, row.ical_sequence) == ("CONFIRMED", 1)
+
+
+def test_a_state_written_in_a_rolled_back_savepoint_is_not_built_on(people):
+    """The booking's first rows were rolled back with their savepoint: the approval that follows
+    in the same transaction is the first state the database has, SEQUENCE 0, not 1."""
+    other, created = booking_created(), booking_created()
+    with transaction.atomic():
+        # Another booking's rows first: the transaction's hand-off batch outlives the savepoint.
+        services.notify_for_event(event=other, seq=900_011, fresh=True, new_booking=True)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.notify_for_event(event=created, seq=900_012, fresh=True, new_booking=True)
+            raise RuntimeError("rolled back to the savepoint")
+        approved = ConfirmCompleted(**confirm_fields(created, status="CONFIRMED"))
+        [row] = services.notify_for_event(event=approved, seq=900_013, fresh=True)
+    assert not Notification.objects.filter(event_seq=900_012).exists()
+    assert (row.ical_status, row.ical_sequence) == ("CONFIRMED", 0)
