@@ -17,6 +17,7 @@ from apps.booking import services
 from apps.booking.events import BOOKED
 from apps.booking.models import Booking
 from roombooking.errors import Conflict
+from roombooking.models import EventLog
 from tests.booking.conftest import compact, future
 from tests.factories import UserFactory
 from tests.processes import start_gunicorn, stop
@@ -97,7 +98,9 @@ def test_an_overlap_that_slips_past_the_check_is_a_409_from_the_constraint(
     user, other_user, room, monkeypatch
 ):
     """What the loser of a race sees on PostgreSQL: the check found nothing, the insert hit the
-    exclusion constraint, and the answer is the same 409 (the transaction stays usable)."""
+    exclusion constraint, and the answer is the same 409 (inside a caller's transaction, here
+    the test's, create_booking's savepoint rolls back and the caller's transaction stays
+    usable)."""
     start = future()
     services.create_booking(
         actor=user, room_id=room.pk, use_start_dtm=start, use_end_dtm=start + HOUR
@@ -111,3 +114,40 @@ def test_an_overlap_that_slips_past_the_check_is_a_409_from_the_constraint(
         {"useStartDtm": start.isoformat(), "useEndDtm": (start + HOUR).isoformat()}
     ]
     assert Booking.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_request_whose_insert_the_constraint_refuses_rolls_back_whole_and_is_a_409(
+    user, other_user, room, monkeypatch
+):
+    """The insert has no savepoint of its own (two statements less per booking): the
+    constraint aborts the request's transaction, which rolls back whole, and the 409's list of
+    overlaps is read after it. A change that moves onto a taken slot is answered alike."""
+    start = future()
+    taken = services.create_booking(
+        actor=user, room_id=room.pk, use_start_dtm=start, use_end_dtm=start + HOUR
+    )
+    later = services.create_booking(
+        actor=other_user, room_id=room.pk, use_start_dtm=start + 2 * HOUR,
+        use_end_dtm=start + 3 * HOUR,
+    )  # fmt: skip
+    logged = EventLog.objects.count()
+    monkeypatch.setattr(services.bookings, "ensure_free", lambda slot, **kwargs: None)
+    expected = [{"useStartDtm": start.isoformat(), "useEndDtm": (start + HOUR).isoformat()}]
+    with pytest.raises(Conflict) as conflict:
+        services.create_booking(
+            actor=other_user, room_id=room.pk, use_start_dtm=start, use_end_dtm=start + HOUR
+        )
+    assert conflict.value.extra["conflicts"] == expected
+    with pytest.raises(Conflict) as conflict:
+        services.change_booking(
+            actor=other_user, booking_id=later.pk, use_start_dtm=start + HOUR / 2,
+            use_end_dtm=start + 3 * HOUR / 2,
+        )  # fmt: skip
+    assert conflict.value.extra["conflicts"] == expected
+    later.refresh_from_db()
+    assert (later.use_start_dtm, later.use_end_dtm) == (start + 2 * HOUR, start + 3 * HOUR)
+    assert list(Booking.objects.order_by("pk")) == [taken, later]
+    assert EventLog.objects.count() == logged  # nothing of the refused writes was kept
+    assert not connection.in_atomic_block

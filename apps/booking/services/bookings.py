@@ -29,9 +29,10 @@ from apps.booking.services.slots import (
     active_room,
     aware,
     checked_slot,
+    conflicts_answered,
     ensure_free,
     lock_room,
-    save_guarded,
+    save_checked,
 )
 from apps.booking.services.users import active_user
 from apps.booking.services.waitlist_offers import offer_freed_slot
@@ -62,39 +63,43 @@ def create_booking(
     is an occurrence of that series, booked by a series action (apps.booking.services.series),
     whose own event makes the one summary email.
     """
-    with transaction.atomic():
-        _check_may_override(actor, override_policy)
-        user = booking_user_for(actor, booking_user)
-        room = active_room(room_id)
-        slot = checked_slot(
-            room=room,
-            start=use_start_dtm,
-            end=use_end_dtm,
-            override_policy=override_policy,
-            violations=future_limit_violations(user, room=room, now=now),
-            now=now,
-        )
-        ensure_free(slot, actor=actor, booking_user=user, now=now)
-        booking = Booking(
-            room=slot.room,
-            booking_user=user,
-            use_start_dtm=slot.start,
-            use_end_dtm=slot.end,
-            status=BOOKED,
-            series=series,
-        )
-        save_guarded(booking, slot, actor=actor)
-        bus.publish(
-            BookingCreated(
-                **snapshot(
-                    booking, actor=actor.get_username(), in_series_action=series is not None
+
+    def write() -> Booking:
+        with transaction.atomic():
+            _check_may_override(actor, override_policy)
+            user = booking_user_for(actor, booking_user)
+            room = active_room(room_id)
+            slot = checked_slot(
+                room=room,
+                start=use_start_dtm,
+                end=use_end_dtm,
+                override_policy=override_policy,
+                violations=future_limit_violations(user, room=room, now=now),
+                now=now,
+            )
+            ensure_free(slot, actor=actor, booking_user=user, now=now)
+            booking = Booking(
+                room=slot.room,
+                booking_user=user,
+                use_start_dtm=slot.start,
+                use_end_dtm=slot.end,
+                status=BOOKED,
+                series=series,
+            )
+            save_checked(booking, slot)
+            bus.publish(
+                BookingCreated(
+                    **snapshot(
+                        booking, actor=actor.get_username(), in_series_action=series is not None
+                    ),
+                    policy_override=override_policy,
+                    overridden_rules=slot.overridden_rules,
                 ),
-                policy_override=override_policy,
-                overridden_rules=slot.overridden_rules,
-            ),
-            new_booking=True,
-        )
-        return booking
+                new_booking=True,
+            )
+            return booking
+
+    return conflicts_answered(write, actor=actor)
 
 
 def change_booking(
@@ -114,100 +119,111 @@ def change_booking(
     staff may override them). A change that changes nothing publishes nothing. An occurrence of
     a series changed on its own becomes "detached": later series-wide moves leave it where it
     is. ``in_series_action``: called by such a move (apps.booking.services.series)."""
-    with transaction.atomic():
-        _check_may_override(actor, override_policy)
-        bus.lock_booking(booking_id)  # before any row lock: the bus's lock order (no deadlock)
-        booking = get_object_or_404(
-            selectors.active_bookings().select_for_update(of=("self",)), pk=booking_id
-        )
-        before = (booking.room, booking.use_start_dtm, booking.use_end_dtm, booking.booking_user)
-        changed: list[str] = []
-        if booking_user is not UNCHANGED and booking_user != booking.booking_user.username:
-            if not is_office_staff(actor):
-                raise PermissionDenied("Only office staff may give a booking to someone else.")
-            booking.booking_user = active_user(booking_user, field="bookingUserId")
-            changed.append("bookingUserId")
-        room = booking.room
-        if room_id is not UNCHANGED and str(room_id) != str(booking.room_id):
-            room = active_room(room_id)
-            changed.append("roomId")
-        start = booking.use_start_dtm if use_start_dtm is UNCHANGED else use_start_dtm
-        end = booking.use_end_dtm if use_end_dtm is UNCHANGED else use_end_dtm
-        slot = Slot(
-            room=room,
-            start=aware(start, room=room, field="useStartDtm"),
-            end=aware(end, room=room, field="useEndDtm"),
-        )
-        if slot.start != booking.use_start_dtm:
-            changed.append("useStartDtm")
-        if slot.end != booking.use_end_dtm:
-            changed.append("useEndDtm")
-        if not changed:
-            return booking
-        slot_changed = bool({"roomId", "useStartDtm", "useEndDtm"} & set(changed))
-        limit_violations: list[policies.Violation] = []
-        if "bookingUserId" in changed or "roomId" in changed:  # the booker's limits, again
-            limit_violations = future_limit_violations(
-                booking.booking_user, room=room, exclude_id=booking.pk, now=now
+
+    def write() -> Booking:
+        with transaction.atomic():
+            _check_may_override(actor, override_policy)
+            bus.lock_booking(booking_id)  # before any row lock: the bus's lock order (no deadlock)
+            booking = get_object_or_404(
+                selectors.active_bookings().select_for_update(of=("self",)), pk=booking_id
             )
-        if slot_changed:
-            if "roomId" not in changed:
-                # Read the room again as a new booking does (a 400 naming roomId when it is
-                # out of service; on PostgreSQL under a share lock, so that a policy change
-                # cannot commit between this check and ours: see slots.room_for_booking).
-                room = active_room(room.pk)
-            # A moved booking must start in the future; only the end of a booking that is
-            # under way may move (to a time still in the future).
-            moved_start = "roomId" in changed or "useStartDtm" in changed
-            slot = checked_slot(
+            before = (
+                booking.room,
+                booking.use_start_dtm,
+                booking.use_end_dtm,
+                booking.booking_user,
+            )
+            changed: list[str] = []
+            if booking_user is not UNCHANGED and booking_user != booking.booking_user.username:
+                if not is_office_staff(actor):
+                    raise PermissionDenied("Only office staff may give a booking to someone else.")
+                booking.booking_user = active_user(booking_user, field="bookingUserId")
+                changed.append("bookingUserId")
+            room = booking.room
+            if room_id is not UNCHANGED and str(room_id) != str(booking.room_id):
+                room = active_room(room_id)
+                changed.append("roomId")
+            start = booking.use_start_dtm if use_start_dtm is UNCHANGED else use_start_dtm
+            end = booking.use_end_dtm if use_end_dtm is UNCHANGED else use_end_dtm
+            slot = Slot(
                 room=room,
-                start=slot.start,
-                end=slot.end,
-                start_may_be_past=not moved_start,
-                override_policy=override_policy,
-                violations=limit_violations,
-                now=now,
+                start=aware(start, room=room, field="useStartDtm"),
+                end=aware(end, room=room, field="useEndDtm"),
             )
-            overridden = slot.overridden_rules
-            # Both rooms' locks in id order: the old slot is offered to the waitlist below.
-            for locked in sorted({room, booking.room}, key=lambda r: r.pk):
-                lock_room(locked)
-            ensure_free(
-                slot,
-                actor=actor,
-                exclude_id=booking.pk,
-                booking_user=booking.booking_user,
-                now=now,
+            if slot.start != booking.use_start_dtm:
+                changed.append("useStartDtm")
+            if slot.end != booking.use_end_dtm:
+                changed.append("useEndDtm")
+            if not changed:
+                return booking
+            slot_changed = bool({"roomId", "useStartDtm", "useEndDtm"} & set(changed))
+            limit_violations: list[policies.Violation] = []
+            if "bookingUserId" in changed or "roomId" in changed:  # the booker's limits, again
+                limit_violations = future_limit_violations(
+                    booking.booking_user, room=room, exclude_id=booking.pk, now=now
+                )
+            if slot_changed:
+                if "roomId" not in changed:
+                    # Read the room again as a new booking does (a 400 naming roomId when it is
+                    # out of service; on PostgreSQL under a share lock, so that a policy change
+                    # cannot commit between this check and ours: see slots.room_for_booking).
+                    room = active_room(room.pk)
+                # A moved booking must start in the future; only the end of a booking that is
+                # under way may move (to a time still in the future).
+                moved_start = "roomId" in changed or "useStartDtm" in changed
+                slot = checked_slot(
+                    room=room,
+                    start=slot.start,
+                    end=slot.end,
+                    start_may_be_past=not moved_start,
+                    override_policy=override_policy,
+                    violations=limit_violations,
+                    now=now,
+                )
+                overridden = slot.overridden_rules
+                # Both rooms' locks in id order: the old slot is offered to the waitlist below.
+                for locked in sorted({room, booking.room}, key=lambda r: r.pk):
+                    lock_room(locked)
+                ensure_free(
+                    slot,
+                    actor=actor,
+                    exclude_id=booking.pk,
+                    booking_user=booking.booking_user,
+                    now=now,
+                )
+            else:  # only the booker changed: their limits are all there is to check
+                overridden = policies.enforce(limit_violations, override=override_policy)
+            if {"roomId", "useStartDtm"} & set(changed):
+                # Another start or room: the reminder (and a check-in) were for the old one.
+                booking.reminded_at = None
+                booking.checked_in_at = None
+            booking.room, booking.use_start_dtm, booking.use_end_dtm = room, slot.start, slot.end
+            if booking.series_id is not None and not in_series_action:
+                booking.detached = True
+            save_checked(booking, slot)
+            old_room, old_start, old_end, old_user = before
+            bus.publish(
+                BookingChanged(
+                    **snapshot(
+                        booking, actor=actor.get_username(), in_series_action=in_series_action
+                    ),
+                    policy_override=override_policy,
+                    overridden_rules=overridden,
+                    previous_room_id=old_room.pk,
+                    previous_start_dtm=_utc(old_start),
+                    previous_end_dtm=_utc(old_end),
+                    previous_booking_user_id=old_user.username,
+                    changed_fields=tuple(changed),
+                    slot_changed=slot_changed,
+                )
             )
-        else:  # only the booker changed: their limits are all there is to check
-            overridden = policies.enforce(limit_violations, override=override_policy)
-        if {"roomId", "useStartDtm"} & set(changed):
-            # Another start or room: the reminder (and a check-in) were for the old one.
-            booking.reminded_at = None
-            booking.checked_in_at = None
-        booking.room, booking.use_start_dtm, booking.use_end_dtm = room, slot.start, slot.end
-        if booking.series_id is not None and not in_series_action:
-            booking.detached = True
-        save_guarded(booking, slot, actor=actor)
-        old_room, old_start, old_end, old_user = before
-        bus.publish(
-            BookingChanged(
-                **snapshot(booking, actor=actor.get_username(), in_series_action=in_series_action),
-                policy_override=override_policy,
-                overridden_rules=overridden,
-                previous_room_id=old_room.pk,
-                previous_start_dtm=_utc(old_start),
-                previous_end_dtm=_utc(old_end),
-                previous_booking_user_id=old_user.username,
-                changed_fields=tuple(changed),
-                slot_changed=slot_changed,
-            )
-        )
-        if slot_changed:  # the old slot is free now (docs/waitlist.md)
-            offer_freed_slot(
-                room=old_room, start=old_start, end=old_end, actor=actor.get_username(), now=now
-            )
-        return booking
+            if slot_changed:  # the old slot is free now (docs/waitlist.md)
+                offer_freed_slot(
+                    room=old_room, start=old_start, end=old_end, actor=actor.get_username(), now=now
+                )
+            return booking
+
+    return conflicts_answered(write, actor=actor)
 
 
 def cancel_booking(

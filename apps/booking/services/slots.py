@@ -6,11 +6,13 @@ Field names in errors are the API's (``roomId``, ``useStartDtm``, ``useEndDtm``)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from apps.booking import selectors, selectors_waitlist
@@ -19,6 +21,8 @@ from apps.booking.services import policies
 from roombooking.datetimes import DateTimeInputError, format_iso, make_aware
 from roombooking.errors import Conflict
 from roombooking.roles import is_office_staff, manages
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -135,25 +139,25 @@ def ensure_free(
     the insert that follows see every booking of the room committed before them, and every hold
     a waitlist offer made (offers are made under the same lock)."""
     lock_room(slot.room)
-    overlapping = list(
-        selectors.overlapping_bookings(
-            room_id=slot.room.pk, start=slot.start, end=slot.end, exclude_id=exclude_id
-        )
+    bookings = selectors.overlapping_bookings(
+        room_id=slot.room.pk, start=slot.start, end=slot.end, exclude_id=exclude_id
     )
-    if overlapping:
-        raise conflict(slot.room, overlapping, actor=actor)
     holder = booking_user if booking_user is not None else actor
-    holds = list(
-        selectors_waitlist.live_holds(
-            room_id=slot.room.pk,
-            start=slot.start,
-            end=slot.end,
-            now=now or timezone.now(),
-            exclude_user_id=holder.pk,
-        )
+    holds = selectors_waitlist.live_holds(
+        room_id=slot.room.pk,
+        start=slot.start,
+        end=slot.end,
+        now=now or timezone.now(),
+        exclude_user_id=holder.pk,
     )
-    if holds:
-        raise held_conflict(slot.room, holds)
+    # Usually both are empty: one statement asks both questions; a 409 then lists.
+    taken, held = (
+        Room.objects.filter(pk=slot.room.pk).values_list(Exists(bookings), Exists(holds)).get()
+    )
+    if taken:
+        raise conflict(slot.room, list(bookings), actor=actor)
+    if held:
+        raise held_conflict(slot.room, list(holds))
 
 
 ROOM_LOCK_CLASS = 0x524F4F4D  # "ROOM": the advisory lock class of rooms (bus locks use 1 key)
@@ -176,30 +180,64 @@ def lock_room(room: Room) -> None:
         )
 
 
-def save_guarded(booking: Booking, slot: Slot, *, actor) -> None:
-    """Save; on PostgreSQL the exclusion constraint catches a concurrent writer that slipped
-    between our check and our insert (it waits for that writer to commit, then fails).
+class SlotTakenMeanwhile(Exception):
+    """The exclusion constraint refused a booking's insert (see ``save_checked``)."""
 
-    A writer that skipped the room's lock (a raw insert) and ours can each wait for the other in
+    def __init__(self, slot: Slot, *, exclude_id: int | None) -> None:
+        super().__init__(slot)
+        self.slot, self.exclude_id = slot, exclude_id
+
+
+class InsertDeadlocked(Exception):
+    """PostgreSQL aborted a booking's insert to break a deadlock (see ``save_checked``)."""
+
+
+def save_checked(booking: Booking, slot: Slot) -> None:
+    """Save a booking whose slot ``ensure_free`` has checked under the room's lock, without a
+    savepoint (two statements on the hot path): only a writer outside the service (a raw
+    insert) can still take the slot, and the exclusion constraint catches it (it waits for
+    that writer to commit, then fails). That aborts the transaction, so its conflict is raised
+    as ``SlotTakenMeanwhile`` and answered by ``conflicts_answered`` once the transaction (or
+    the caller's savepoint) has rolled back.
+
+    Such a writer, having skipped the room's lock, can also wait for us while we wait for it in
     the constraint's check; PostgreSQL then aborts one of them (deadlock detected). If that is
-    ours, it saves again: now it waits for the other to commit and gets its 409 (or goes
-    through if the other rolled back), never a 503.
+    ours: ``InsertDeadlocked``, and ``conflicts_answered`` runs the write again.
+    """
+    try:
+        booking.save()
+    except OperationalError as error:
+        if is_deadlock(error):
+            raise InsertDeadlocked from error
+        raise
+    except IntegrityError as error:
+        if constraint_name(error) == NO_OVERLAP_CONSTRAINT:
+            raise SlotTakenMeanwhile(slot, exclude_id=booking.pk) from error
+        raise
+
+
+def conflicts_answered(write: Callable[[], T], *, actor) -> T:
+    """Run ``write`` (its own ``transaction.atomic()`` block, saving with ``save_checked``).
+
+    A slot taken meanwhile is the 409 listing the overlapping bookings, read after the rollback
+    (the other writer has committed by then). A deadlocked insert runs the whole write again:
+    now it waits for the other writer to commit and gets its 409 (or goes through if the other
+    rolled back), never a 503. The write's atomic block is the transaction or a savepoint of
+    the caller's, so either way nothing of the failed attempt is left.
     """
     for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
         try:
-            with transaction.atomic():  # a savepoint: the outer transaction stays usable
-                booking.save()
-            return
-        except OperationalError as error:
-            if not is_deadlock(error) or attempt == DEADLOCK_ATTEMPTS:
-                raise
-        except IntegrityError as error:
-            if constraint_name(error) != NO_OVERLAP_CONSTRAINT:
-                raise
+            return write()
+        except InsertDeadlocked as deadlocked:
+            if attempt == DEADLOCK_ATTEMPTS:
+                raise deadlocked.__cause__ from None
+        except SlotTakenMeanwhile as taken:
+            slot = taken.slot
             overlapping = selectors.overlapping_bookings(
-                room_id=slot.room.pk, start=slot.start, end=slot.end, exclude_id=booking.pk
+                room_id=slot.room.pk, start=slot.start, end=slot.end, exclude_id=taken.exclude_id
             )
             raise conflict(slot.room, list(overlapping), actor=actor) from None
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 DEADLOCK_ATTEMPTS = 3
