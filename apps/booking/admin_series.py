@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
-from apps.booking import services
+from apps.booking import selectors, services
 from apps.booking.events import BOOKED
 from apps.booking.models import Booking, Series
 from roombooking.roles import is_office_staff
@@ -64,7 +64,8 @@ class SeriesAdmin(admin.ModelAdmin):
         )
         if is_office_staff(request.user):
             return series
-        return series.filter(room__managers=request.user)  # a manager: their rooms
+        # a manager: series booked in their rooms or with an occurrence moved into one
+        return series.filter(pk__in=selectors.series_visible_to_managers(request.user).values("pk"))
 
     @admin.display(description="active occurrences", ordering="active_count")
     def active(self, series: Series) -> int:

@@ -78,15 +78,24 @@ def rooms() -> QuerySet[Room]:
 
 
 def series_for_reading(*, user: AbstractBaseUser, series_id: int) -> Series:
-    """A series its booker, the managers of its room and office staff may read; else 404."""
+    """A series its booker, office staff and the managers of its room or of a room one of its
+    occurrences is in may read; else 404. The occurrences' rooms count because occurrences
+    moved to another room are decided by that room's managers (docs/series.md)."""
     series = Series.objects.select_related("room", "booking_user").filter(pk=series_id).first()
     if series is None:
         raise Http404
     if series.booking_user_id == user.pk or is_office_staff(user):
         return series
-    if series.room.managers.filter(pk=user.pk).exists():
+    if series_visible_to_managers(user).filter(pk=series.pk).exists():
         return series
     raise Http404
+
+
+def series_visible_to_managers(user: AbstractBaseUser) -> QuerySet[Series]:
+    """Series of the rooms ``user`` manages: booked in one, or with an occurrence in one."""
+    managed_rooms = Room.objects.filter(managers=user).values("pk")
+    with_occurrence_there = Booking.objects.filter(room__in=managed_rooms).values("series_id")
+    return Series.objects.filter(Q(room__in=managed_rooms) | Q(pk__in=with_occurrence_there))
 
 
 def series_for_writing(*, user: AbstractBaseUser, series_id: int) -> Series:

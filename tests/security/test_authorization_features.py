@@ -777,6 +777,53 @@ def test_an_id_nobody_has_is_a_404(client_for, more, role, method, path):
     assert response.status_code == expected, response.content[:300]
 
 
+# --- a series moved to another room ------------------------------------------------------------
+
+
+@pytest.fixture
+def moved(client_for, more) -> More:
+    """The booker moves every occurrence into the other manager's room (scope=all)."""
+    first = more.occurrences[0]
+    body = {"roomId": more.world.other_room.pk}
+    answer = call(client_for, more, "booker", "PATCH", f"/bookings/{first.pk}?scope=all", body)
+    assert answer.status_code == 200, answer.content[:300]
+    assert {o["roomId"] for o in answer.json()["occurrences"]} == {more.world.other_room.pk}
+    return more
+
+
+MOVED = {
+    # docs/series.md: the managers who decide a series' occurrences read it (the room it was
+    # booked in is still its room: its managers keep reading it)
+    "GET /bookings/series/{series}": expect(
+        anonymous=401, stranger=404, booker=200, manager=200, other_manager=200, staff=200,
+        superuser=200,
+    ),
+    "PATCH /confirms/series/{series}": expect(
+        anonymous=401, stranger=404, booker=403, manager=404, other_manager=200, staff=403,
+        superuser=200,
+    ),
+    "DELETE /bookings/series/{series}": expect(
+        anonymous=401, stranger=404, booker=200, manager=403, other_manager=403, staff=200,
+        superuser=200,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("endpoint", "role", "status"),
+    [(endpoint, role, status) for endpoint, rows in MOVED.items() for role, status in rows],
+)
+def test_a_series_moved_to_another_room(client_for, moved, endpoint, role, status):
+    method, path = endpoint.split(" ")
+    before = state(moved)
+    body = {"status": "CONFIRMED"} if "confirms" in path else None
+    response = call(client_for, moved, role, method, path, body)
+    assert response.status_code == status, response.content[:300]
+    if status >= 400:
+        assert state(moved) == before
+
+
 # --- the admin's pages of the new objects ------------------------------------------------------
 
 # 302 to the sign-in page for people who are not admin users; for admin users an object outside
@@ -813,6 +860,13 @@ def test_admin_pages(more, page, role, status):
     if status == 302:
         expected = "/admin/login/" if role in ("anonymous", "stranger", "booker") else "/admin/"
         assert response["Location"].startswith(expected)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "status"), [("manager", 200), ("other_manager", 200)])
+def test_the_admin_shows_a_moved_series_to_the_managers_of_its_occurrences(moved, role, status):
+    response = page_client(moved, role).get(f"/admin/booking/series/{moved.series.pk}/change/")
+    assert response.status_code == status
 
 
 @pytest.mark.django_db
