@@ -62,18 +62,38 @@ class Gunicorn:
                 time.sleep(0.3)
         raise RuntimeError("gunicorn did not become ready in 60 s")
 
-    def worker_rss_mb(self) -> list[float]:
-        children = subprocess.run(
+    def worker_pids(self) -> list[str]:
+        return subprocess.run(
             ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
         ).stdout.split()
+
+    def worker_rss_mb(self) -> list[float]:
         sizes = []
-        for pid in children:
+        for pid in self.worker_pids():
             status = Path(f"/proc/{pid}/status")
             if status.exists():
                 match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
                 if match:
                     sizes.append(round(int(match.group(1)) / 1024, 1))
         return sizes
+
+    def worker_memory_mb(self) -> list[dict[str, float]]:
+        """Each worker's resident size (pages shared with the master and the other workers
+        included), proportional size (shared pages divided among their sharers) and unique
+        size (its private pages: what one more worker costs), from smaps_rollup."""
+        found = []
+        for pid in self.worker_pids():
+            try:
+                text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            kb = {k: int(v) for k, v in re.findall(r"^(\w+):\s+(\d+) kB", text, re.MULTILINE)}
+            private = kb["Private_Clean"] + kb["Private_Dirty"]
+            found.append(
+                {name: round(value / 1024, 1) for name, value in
+                 (("rss", kb["Rss"]), ("pss", kb["Pss"]), ("uss", private))}
+            )  # fmt: skip
+        return found
 
     def stop(self) -> None:
         self.process.terminate()

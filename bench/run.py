@@ -119,10 +119,17 @@ def main() -> None:
                 connections=args.connections, env=wrk_env,
             )  # fmt: skip
             rss = server.worker_rss_mb()
+            memory = server.worker_memory_mb()
         finally:
             server.stop()
         results["service"].append(
-            {"web_processes": workers, "post_bookings": post, "list_page": page, "rss_mb": rss}
+            {
+                "web_processes": workers,
+                "post_bookings": post,
+                "list_page": page,
+                "rss_mb": rss,
+                "memory_mb": memory,
+            }
         )
         print(
             f"  {workers} process(es): POST {post['rps']:.0f}/s (p99 {post['p99_ms']:.0f} ms), "
@@ -262,6 +269,8 @@ def report(results: dict) -> None:
             (f"GET /bookingLists/s, {n} web process(es)", f"{run['list_page']['rps']:.0f}"),
             ("  p50 / p95 / p99 ms", _pcts(run["list_page"])),
             ("  web worker RSS MB", ", ".join(map(str, run["rss_mb"]))),
+            ("  PSS MB (shared pages divided)", _each(run, "pss")),
+            ("  USS MB (the worker's own pages)", _each(run, "uss")),
         ]
     shares = results["shares"]
     rows += [
@@ -276,6 +285,10 @@ def report(results: dict) -> None:
         rows.append(("notification drain, emails/s", f"{drain.get('emailsPerSecond')}"))
     for name, value in rows:
         print(f"{name:<44}{value:>14}")
+
+
+def _each(run: dict, key: str) -> str:
+    return ", ".join(str(worker[key]) for worker in run.get("memory_mb", []))
 
 
 def _pcts(run: dict) -> str:
