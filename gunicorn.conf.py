@@ -26,6 +26,12 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "roombooking-web"
+# gunicorn's control socket (gunicornc) is off unless a path is given: its default path,
+# ~/.gunicorn/gunicorn.ctl, would be shared by every gunicorn of the host (two web instances).
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+if control_socket_disable:
+    del control_socket
 
 # Load the application once, in the master, then fork (docs/performance.md): the workers start
 # warm and share the loaded code's pages. Nothing may connect or start a thread before the fork,

@@ -46,9 +46,8 @@ def server(private_redis, tmp_path):
             GUNICORN_BIND=f"127.0.0.1:{port}",
             WEB_CONCURRENCY="2",
             GUNICORN_THREADS="1",
-            # gunicorn's control socket runs a thread in the master (stopped around each fork
-            # by gunicorn itself); without it, any thread found there would be the app's.
-            GUNICORN_CMD_ARGS="--no-control-socket",
+            # No GUNICORN_CONTROL_SOCKET: the config leaves gunicorn's control socket (a thread
+            # in the master) off, so any thread found there would be the app's.
         ),
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
