@@ -1,13 +1,15 @@
 """`make bench`: the service against the database's own limit, on PostgreSQL, on this machine.
 
-    .venv/bin/python bench/run.py [--seconds 10] [--connections 8] [--quick]
+    .venv/bin/python bench/run.py [--seconds 10] [--connections 8] [--rounds 3] [--quick]
 
 Measures, in one run (absolute numbers on a shared machine are noise; the shares are the point):
 
 1. the limit: pgbench running the SQL work of a booking and of a list page without the service;
 2. the service under gunicorn (gunicorn.conf.py) with 1, 2 and 4 web processes: POST /bookings
    and GET /bookingLists (a page of 50 for one room) from wrk at a constant number of
-   connections; throughput, p50/p95/p99, and the share of the limit;
+   connections; throughput, p50/p95/p99, and the share of the limit. Steps 1 and 2 alternate
+   for ``--rounds`` rounds; each round's share compares runs made minutes apart, and the
+   medians (with the rounds' range of shares) are reported;
 3. p99 at half the best booking throughput (wrk with a per-request delay);
 4. a list page's latency on tables of 10 thousand, 100 thousand and 1 million rows;
 5. the web workers' resident memory after the load;
@@ -34,6 +36,7 @@ from bench.bookinglist_page import LOAD_SQL, MANAGERS_SQL  # noqa: E402
 from bench.support import ensure_database  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
+LOG = RESULTS / "tmp" / "gunicorn.log"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rb_bench")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/9")
 ROOMS, USERS, LIST_ROOMS = 50, 100, 1000
@@ -46,10 +49,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--quick", action="store_true", help="3 s runs, 10k/100k rows only")
+    parser.add_argument(
+        "--rounds", type=int, help="limit-then-service rounds, medians reported (3; quick: 1)"
+    )
     args = parser.parse_args()
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 3
     seconds = 3 if args.quick else args.seconds
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
-    log = RESULTS / "tmp" / "gunicorn.log"
+    log = LOG
     log.parent.mkdir(parents=True, exist_ok=True)
 
     step("Preparing the benchmark database", DATABASE_URL)
@@ -91,50 +99,34 @@ def main() -> None:
         print(f"  {size:>9,} rows: p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms")
 
     variables = {"rooms": ROOMS, "users": USERS, "base": BASE_EPOCH, "list_rooms": LIST_ROOMS}
-    step("The limit: the same SQL through pgbench", "")
+    # The limit and the service alternate, round after round: a shared machine's speed drifts
+    # by a tenth or more within minutes, so each round's shares compare runs made side by side,
+    # and the figures reported are the rounds' medians.
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        step(f"Round {number} of {args.rounds}", "the limit, then the service at 1, 2, 4 processes")
+        rounds.append(
+            measure_round(env, wrk_env, variables, seconds=seconds, connections=args.connections)
+        )
+    results["rounds"] = rounds
     results["limit"] = {
-        "booking": harness.pgbench(
-            DATABASE_URL, "booking_tx.sql", seconds=seconds, clients=args.connections,
-            variables=variables,
-        ),
-        "list_page": harness.pgbench(
-            DATABASE_URL, "list_page.sql", seconds=seconds, clients=args.connections,
-            variables=variables,
-        ),
-    }  # fmt: skip
-    for name, figures in results["limit"].items():
-        print(f"  {name}: {figures['tps']:.0f} transactions/s")
-
-    step("The service under gunicorn", "1, 2 and 4 web processes")
-    results["service"] = []
-    for workers in (1, 2, 4):
-        server = harness.Gunicorn(workers=workers, env=env, log=log)
-        try:
-            post = harness.wrk(
-                server.base, "post_booking.lua", seconds=seconds,
-                connections=args.connections, env=wrk_env,
-            )  # fmt: skip
-            page = harness.wrk(
-                server.base, "list_page.lua", seconds=seconds,
-                connections=args.connections, env=wrk_env,
-            )  # fmt: skip
-            rss = server.worker_rss_mb()
-            memory = server.worker_memory_mb()
-        finally:
-            server.stop()
-        results["service"].append(
-            {
-                "web_processes": workers,
-                "post_bookings": post,
-                "list_page": page,
-                "rss_mb": rss,
-                "memory_mb": memory,
-            }
-        )
-        print(
-            f"  {workers} process(es): POST {post['rps']:.0f}/s (p99 {post['p99_ms']:.0f} ms), "
-            f"GET {page['rps']:.0f}/s (p99 {page['p99_ms']:.0f} ms), RSS {rss} MB"
-        )
+        name: median_by(lambda r, name=name: r["limit"][name]["tps"], rounds)["limit"][name]
+        for name in ("booking", "list_page")
+    }
+    results["service"] = [
+        {
+            "web_processes": workers,
+            **{
+                endpoint: median_by(
+                    lambda r, i=index, e=endpoint: r["service"][i][e]["rps"], rounds
+                )["service"][index][endpoint]
+                for endpoint in ("post_bookings", "list_page")
+            },
+            "rss_mb": rounds[-1]["service"][index]["rss_mb"],
+            "memory_mb": rounds[-1]["service"][index]["memory_mb"],
+        }
+        for index, workers in enumerate(WEB_PROCESSES)
+    ]
 
     best = max(results["service"], key=lambda r: r["post_bookings"]["rps"])
     step("p99 at half the best booking throughput", f"{best['web_processes']} processes")
@@ -158,15 +150,13 @@ def main() -> None:
     results["half_load"] = half
     print(f"  {half['rps']:.0f}/s (target {target:.0f}/s): p99 {half['p99_ms']:.1f} ms")
 
+    booking_shares = sorted(round_share(r, "post_bookings", "booking") for r in rounds)
+    list_shares = sorted(round_share(r, "list_page", "list_page") for r in rounds)
     results["shares"] = {
-        "booking_share_of_limit": round(
-            best["post_bookings"]["rps"] / results["limit"]["booking"]["tps"], 3
-        ),
-        "list_share_of_limit": round(
-            max(r["list_page"]["rps"] for r in results["service"])
-            / results["limit"]["list_page"]["tps"],
-            3,
-        ),
+        "booking_share_of_limit": round(booking_shares[(len(rounds) - 1) // 2], 3),
+        "list_share_of_limit": round(list_shares[(len(rounds) - 1) // 2], 3),
+        "booking_share_range": [round(booking_shares[0], 3), round(booking_shares[-1], 3)],
+        "list_share_range": [round(list_shares[0], 3), round(list_shares[-1], 3)],
     }
     drain = drain_rate(quick=args.quick)
     if drain is not None:
@@ -241,6 +231,63 @@ def load_list_rows(rows: int) -> None:
     print(f"  loaded {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
 
 
+WEB_PROCESSES = (1, 2, 4)
+
+
+def measure_round(
+    env: dict, wrk_env: dict, variables: dict, *, seconds: int, connections: int
+) -> dict:
+    """pgbench's two limits, then POST /bookings and a list page at 1, 2 and 4 processes."""
+    limit = {
+        name: harness.pgbench(
+            DATABASE_URL, script, seconds=seconds, clients=connections, variables=variables
+        )
+        for name, script in (("booking", "booking_tx.sql"), ("list_page", "list_page.sql"))
+    }
+    print("  limit: " + ", ".join(f"{n} {f['tps']:.0f}/s" for n, f in limit.items()))
+    service = []
+    for workers in WEB_PROCESSES:
+        server = harness.Gunicorn(workers=workers, env=env, log=LOG)
+        try:
+            post = harness.wrk(
+                server.base, "post_booking.lua", seconds=seconds,
+                connections=connections, env=wrk_env,
+            )  # fmt: skip
+            page = harness.wrk(
+                server.base, "list_page.lua", seconds=seconds,
+                connections=connections, env=wrk_env,
+            )  # fmt: skip
+            rss = server.worker_rss_mb()
+            memory = server.worker_memory_mb()
+        finally:
+            server.stop()
+        service.append(
+            {
+                "web_processes": workers,
+                "post_bookings": post,
+                "list_page": page,
+                "rss_mb": rss,
+                "memory_mb": memory,
+            }
+        )
+        print(
+            f"  {workers} process(es): POST {post['rps']:.0f}/s (p99 {post['p99_ms']:.0f} ms), "
+            f"GET {page['rps']:.0f}/s (p99 {page['p99_ms']:.0f} ms), RSS {rss} MB"
+        )
+    return {"limit": limit, "service": service}
+
+
+def median_by(key, rounds: list[dict]) -> dict:
+    """The round whose ``key`` is the median (the lower one of an even number)."""
+    return sorted(rounds, key=key)[(len(rounds) - 1) // 2]
+
+
+def round_share(measured: dict, endpoint: str, limit: str) -> float:
+    """One round's share: its best process count against its own limit."""
+    best = max(run[endpoint]["rps"] for run in measured["service"])
+    return best / measured["limit"][limit]["tps"]
+
+
 def drain_rate(*, quick: bool) -> dict | None:
     script = ROOT / "bench" / "notification_drain.py"
     if not script.exists():
@@ -274,8 +321,10 @@ def report(results: dict) -> None:
         ]
     shares = results["shares"]
     rows += [
-        ("booking: share of the limit", f"{shares['booking_share_of_limit']:.0%}"),
-        ("list page: share of the limit", f"{shares['list_share_of_limit']:.0%}"),
+        ("booking: share of the limit (median)", f"{shares['booking_share_of_limit']:.0%}"),
+        ("  rounds' range", _range(shares.get("booking_share_range"))),
+        ("list page: share of the limit (median)", f"{shares['list_share_of_limit']:.0%}"),
+        ("  rounds' range", _range(shares.get("list_share_range"))),
         ("p99 at half the best booking rate, ms", f"{results['half_load']['p99_ms']:.1f}"),
     ]
     for run in results["list_by_size"]:
@@ -285,6 +334,10 @@ def report(results: dict) -> None:
         rows.append(("notification drain, emails/s", f"{drain.get('emailsPerSecond')}"))
     for name, value in rows:
         print(f"{name:<44}{value:>14}")
+
+
+def _range(low_high: list[float] | None) -> str:
+    return "" if not low_high else f"{low_high[0]:.1%} – {low_high[1]:.1%}"
 
 
 def _each(run: dict, key: str) -> str:
