@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.booking import selectors, selectors_waitlist
-from apps.booking.events import BOOKED, WAITLIST_OFFERED
+from apps.booking.events import BOOKED
 from apps.booking.filters import RoomFilter
 from apps.booking.models import OpeningHours, Room
 from apps.booking.services import policies
@@ -158,15 +158,7 @@ def room_day(
                 ),
             ),
             # The holds selectors_waitlist.live_holds finds: the ones a booking would meet.
-            held=FilteredRelation(
-                "waitlist",
-                condition=Q(
-                    waitlist__status=WAITLIST_OFFERED,
-                    waitlist__hold_until__gt=now,
-                    waitlist__use_start_dtm__lt=window[1],
-                    waitlist__use_end_dtm__gt=window[0],
-                ),
-            ),
+            held=selectors_waitlist.live_holds_relation(start=window[0], end=window[1], now=now),
         )
         .values(
             "name",

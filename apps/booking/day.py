@@ -14,11 +14,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from apps.booking import selectors
-from apps.booking.events import WAITLIST_OFFERED
+from apps.booking import selectors, selectors_waitlist
 from apps.booking.models import APPROVAL_CONFIRMED, Room
 from apps.booking.services import policies
 from roombooking.roles import is_office_staff
@@ -76,15 +75,7 @@ def day_grid(*, date: dt.date, user: AbstractBaseUser) -> list[Row]:
     room_rows = (
         Room.objects.filter(is_active=True)
         .annotate(
-            held=FilteredRelation(
-                "waitlist",
-                condition=Q(
-                    waitlist__status=WAITLIST_OFFERED,
-                    waitlist__hold_until__gt=now,
-                    waitlist__use_start_dtm__lt=window[1],
-                    waitlist__use_end_dtm__gt=window[0],
-                ),
-            ),
+            held=selectors_waitlist.live_holds_relation(start=window[0], end=window[1], now=now),
             hold_id=F("held__id"),
             hold_start=F("held__use_start_dtm"),
             hold_end=F("held__use_end_dtm"),

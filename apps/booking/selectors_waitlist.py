@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import FilteredRelation, Q, QuerySet
 from django.http import Http404
 
 from apps.booking.events import WAITLIST_OFFERED, WAITLIST_WAITING
@@ -48,6 +48,21 @@ def live_holds(
     if exclude_user_id is not None:
         holds = holds.exclude(user_id=exclude_user_id)
     return holds.order_by("use_start_dtm", "pk")
+
+
+def live_holds_relation(*, start: dt.datetime, end: dt.datetime, now: dt.datetime):
+    """The rooms' live holds sharing time with [start, end), as a join of a Room query
+    (``Room.objects.annotate(held=live_holds_relation(...))``): the holds ``live_holds`` finds,
+    for reads that want them in the same statement as the rooms."""
+    return FilteredRelation(
+        "waitlist",
+        condition=Q(
+            waitlist__status=WAITLIST_OFFERED,
+            waitlist__hold_until__gt=now,
+            waitlist__use_start_dtm__lt=end,
+            waitlist__use_end_dtm__gt=start,
+        ),
+    )
 
 
 def waiting_entries_overlapping(
