@@ -850,11 +850,12 @@ ADMIN_PAGES = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("page", "role", "status"),
-    [(page, role, status) for page, rows in ADMIN_PAGES.items() for role, status in rows],
+    # Not "page": that is pytest-playwright's fixture, which would make this a browser test.
+    ("admin_page", "role", "status"),
+    [(path, role, status) for path, rows in ADMIN_PAGES.items() for role, status in rows],
 )
-def test_admin_pages(more, page, role, status):
-    url = fill(more, page.replace("{confirm}", str(more.world.confirm.pk)))
+def test_admin_pages(more, admin_page, role, status):
+    url = fill(more, admin_page.replace("{confirm}", str(more.world.confirm.pk)))
     response = page_client(more, role).get(url)
     assert response.status_code == status
     if status == 302:
