@@ -48,10 +48,11 @@ def day_view(request: HttpRequest) -> HttpResponse:
             else:
                 local = booking.use_start_dtm.astimezone(booking.room.zone)
                 end = booking.use_end_dtm.astimezone(booking.room.zone)
+                # A room that approves automatically has approved it already (docs/policies.md).
+                outcome = "waiting for approval" if booking.room.approval_required else "approved"
                 messages.success(
                     request,
-                    f"Booked {booking.room.name}, {local:%Y-%m-%d %H:%M}–{end:%H:%M}: "
-                    "waiting for approval.",
+                    f"Booked {booking.room.name}, {local:%Y-%m-%d %H:%M}–{end:%H:%M}: {outcome}.",
                 )
                 return redirect(f"{reverse('booking-day')}?date={local.date()}")
         status = status if status != 200 else 400

@@ -127,6 +127,21 @@ def test_booking_from_the_form_uses_the_service(user, room, published):
     assert [name for name, _ in published()] == ["BookingCreated"]
     page = client.get(response["Location"])
     assert "Booked Room 101" in page.content.decode()
+    assert "waiting for approval." in page.content.decode()
+
+
+def test_a_room_that_approves_automatically_says_approved(user, room):
+    services.update_room(room_id=room.pk, approval_mode="AUTOMATIC")
+    date = future().date()
+    client = signed_in(user)
+    response = client.post(
+        f"/day?date={date}",
+        {"room": room.pk, "start": f"{date}T11:00", "end": f"{date}T12:00"},
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Booked Room 101" in page and ": approved." in page
+    assert "waiting for approval." not in page
 
 
 def test_conflicts_and_policy_errors_show_in_the_form(user, other_user, room):
