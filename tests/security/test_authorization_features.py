@@ -716,7 +716,7 @@ def _reset_tokens(more):
 # Who the action works for; for everyone else it changes nothing. docs/*.md "Admin" sections:
 # bookings, rooms, series, waitlist entries and calendar tokens are office staff's; approvals are
 # decided by the room's managers and superusers (office staff only for rooms without managers);
-# sending notifications again is for whoever may change them (superusers).
+# sending notifications again is office staff's (who see everyone's notifications).
 ADMIN_ACTIONS = {
     "cancel_bookings": (_cancel_booking, {"staff", "superuser"}),
     "deactivate_rooms": (_deactivate_room, {"staff", "superuser"}),
@@ -727,7 +727,7 @@ ADMIN_ACTIONS = {
     "deny_selected": (_deny_selected, {"manager", "superuser"}),
     "approve_series": (_approve_series, {"manager", "superuser"}),
     "deny_series": (_deny_series, {"manager", "superuser"}),
-    "send_again": (_send_again, {"superuser"}),
+    "send_again": (_send_again, {"staff", "superuser"}),
     "reset_tokens": (_reset_tokens, {"staff", "superuser"}),
 }
 
