@@ -1,5 +1,7 @@
 """Filter types shared by the apps' FilterSets, and their base class."""
 
+import copy
+
 import django_filters
 from django import forms
 
@@ -51,19 +53,56 @@ class BooleanFilter(django_filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class SharedFields(dict):
+    """A form class's fields, which its forms share instead of deep-copying them.
+
+    Django deep-copies ``base_fields`` for every form so that one form may change its fields
+    (a widget's attributes, a choice list) without touching the others'; a filter form never
+    does, and the copy (every field, its widget, its choices) was a tenth of a list page."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class FilterSet(django_filters.FilterSet):
-    """django-filter's FilterSet with its form class built once per FilterSet class.
+    """django-filter's FilterSet with its form class built once per FilterSet class, and its
+    filters copied shallowly per request.
 
     django-filter builds a new form class, with a new form field per filter, on every request
     (``get_form_class``); profiled, that was a tenth of a list page. Our filter sets are the same
     for every request (nothing in them depends on the request or the user), so the class is
-    built on first use and kept. A subclass whose filters depend on the request must not use it.
+    built on first use and kept, and its forms share its fields (``SharedFields``). A subclass
+    whose filters depend on the request must not use it.
+
+    django-filter also deep-copies every filter for every request, to give each request's
+    filters their own ``parent``; a shallow copy per filter does that (another tenth of a page).
     """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        base_filters = self.base_filters
+        self.base_filters = {}  # django-filter deep-copies nothing; ours are copied below
+        try:
+            super().__init__(data, queryset, request=request, prefix=prefix)
+        finally:
+            del self.base_filters
+        model = self.queryset.model
+        self.filters = {
+            name: _own_copy(base, parent=self, model=model) for name, base in base_filters.items()
+        }
 
     def get_form_class(self):
         cls = type(self)
         form_class = cls.__dict__.get("_form_class_cache")
         if form_class is None:
             form_class = super().get_form_class()
+            form_class.base_fields = SharedFields(form_class.base_fields)
             cls._form_class_cache = form_class
         return form_class
+
+
+def _own_copy(base: django_filters.Filter, *, parent, model) -> django_filters.Filter:
+    own = copy.copy(base)
+    own.model, own.parent = model, parent
+    if own.method is not None:  # its FilterMethod must call this copy's parent, not the base's
+        own.method = own.method
+    return own

@@ -91,6 +91,7 @@ if DATABASE_VENDOR == "sqlite":
     }
     _database["TEST"] = {"NAME": config.text("SQLITE_TEST_NAME", str(VAR_DIR / "test.sqlite3"))}
 else:
+    _database["ENGINE"] = "roombooking.postgresql"  # Django's, with psycopg's C timestamp loader
     _database["CONN_MAX_AGE"] = config.integer("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     _database["CONN_HEALTH_CHECKS"] = True
     _database.setdefault("OPTIONS", {})

@@ -1,0 +1,44 @@
+"""roombooking.filters.FilterSet: one form class per FilterSet class, forms sharing its fields,
+and filters copied shallowly per request. Each request must still get its own filters (a method
+filter calls its own filter set) and its own form state."""
+
+import pytest
+from django.http import QueryDict
+
+from apps.booking.filters import RoomFilter
+from apps.booking.models import Room
+
+
+def _filterset(query: str, **kwargs) -> RoomFilter:
+    return RoomFilter(QueryDict(query), queryset=Room.objects.all(), **kwargs)
+
+
+def test_each_filter_set_has_its_own_filters_bound_to_itself():
+    first, second = _filterset("search=a"), _filterset("search=b")
+    for name in RoomFilter.base_filters:
+        assert first.filters[name] is not second.filters[name]
+        assert first.filters[name] is not RoomFilter.base_filters[name]
+        assert first.filters[name].parent is first and second.filters[name].parent is second
+        assert first.filters[name].model is Room
+    # A method filter resolves its method on its own filter set, not on another request's.
+    assert first.filters["search"].filter.method.__self__ is first
+    assert second.filters["search"].filter.method.__self__ is second
+    assert not hasattr(RoomFilter.base_filters["search"], "parent")
+
+
+@pytest.mark.django_db
+def test_method_filters_filter_with_their_own_values():
+    Room.objects.create(name="Aurora", capacity=4)
+    Room.objects.create(name="Borealis", capacity=4)
+    first, second = _filterset("search=aur"), _filterset("search=bor")
+    assert [room.name for room in second.qs] == ["Borealis"]
+    assert [room.name for room in first.qs] == ["Aurora"]
+
+
+def test_forms_share_the_fields_but_not_their_data_or_errors():
+    good, bad = _filterset("minCapacity=3"), _filterset("minCapacity=lots")
+    assert type(good.form) is type(bad.form)
+    assert good.form.fields["minCapacity"] is bad.form.fields["minCapacity"]
+    assert good.form.is_valid() and good.form.cleaned_data["minCapacity"] == 3
+    assert not bad.form.is_valid() and "minCapacity" in bad.form.errors
+    assert good.form.errors == {}
