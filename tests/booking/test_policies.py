@@ -81,7 +81,10 @@ def test_the_maximum_duration_keeps_its_message(user, strict_room):
     with pytest.raises(ValidationError) as refused:
         book(user, strict_room, at(1, 9), at(1, 13, 1))
     assert refusal(refused) == {
-        "useEndDtm": ["The booking lasts 4 h 01 min; Strict takes bookings of at most 4 h 00 min."]
+        "useEndDtm": [
+            "The booking lasts 4 h 01 min; Strict takes bookings of at most 4 h 00 min "
+            "(max_duration)."
+        ]
     }
 
 

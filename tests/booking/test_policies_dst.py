@@ -64,7 +64,10 @@ def test_an_autumn_booking_longer_than_the_maximum_is_refused(client_for, user, 
     response = post(client_for(user), room, start, end)
     assert response.status_code == 400, response.content
     assert response.json()["errors"] == {
-        "useEndDtm": ["The booking lasts 2 h 30 min; Berlin takes bookings of at most 2 h 00 min."]
+        "useEndDtm": [
+            "The booking lasts 2 h 30 min; Berlin takes bookings of at most 2 h 00 min "
+            "(max_duration)."
+        ]
     }
 
 

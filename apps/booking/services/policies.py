@@ -59,13 +59,13 @@ def slot_violations(
                 f"({MIN_DURATION}); this one lasts {_duration(length)}.",
             )
         )
-    if length > room.max_duration:  # the message predates the policies: kept as it was
+    if length > room.max_duration:  # the message predates the policies; the rule's name was added
         found.append(
             Violation(
                 MAX_DURATION,
                 "useEndDtm",
                 f"The booking lasts {_duration(length)}; {room.name} takes bookings of at most "
-                f"{_duration(room.max_duration)}.",
+                f"{_duration(room.max_duration)} ({MAX_DURATION}).",
             )
         )
     if room.max_days_ahead is not None:
