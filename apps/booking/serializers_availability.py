@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.booking.availability import HELD, RoomDay
@@ -42,6 +43,9 @@ class AvailableQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(errors)
         if data["end"] <= data["start"]:
             raise serializers.ValidationError({"end": ["Must be after start."]})
+        if data["start"] < timezone.now():  # no room takes a booking there: not "all free"
+            start = format_iso(data["start"], zone=settings.TIME_ZONE)
+            raise serializers.ValidationError({"start": [f"The start {start} is in the past."]})
         if data["end"] - data["start"] > MAX_WINDOW:
             raise serializers.ValidationError(
                 {"end": [f"The window is at most {MAX_WINDOW.days} days after start."]}

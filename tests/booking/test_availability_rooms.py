@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from apps.booking import services
 from tests.booking.conftest import compact, future
@@ -128,3 +129,20 @@ def test_the_longest_window_is_31_days(client_for, user, rooms):
 def test_anonymous_is_401(api_client):
     response = api_client.get("/rooms/available", {"start": "203001011000", "end": "203001011100"})
     assert response.status_code == 401
+
+
+def test_a_window_that_has_begun_is_400_not_every_room(client_for, user, rooms):
+    """No room takes a booking that starts in the past, so "free" would be a false promise."""
+    alice = client_for(user)
+    with time_machine.travel(dt.datetime(2030, 1, 1, 10, 30, tzinfo=dt.UTC), tick=False):
+        begun = alice.get(
+            "/rooms/available", {"start": "2030-01-01T10:00:00Z", "end": "2030-01-01T11:00:00Z"}
+        )
+        ahead = alice.get(
+            "/rooms/available", {"start": "2030-01-01T10:30:00Z", "end": "2030-01-01T11:00:00Z"}
+        )
+    assert begun.status_code == 400
+    assert begun.json()["errors"] == {
+        "start": ["The start 2030-01-01T19:00:00+09:00 is in the past."]
+    }
+    assert ahead.status_code == 200 and ahead.json()["rooms"]
