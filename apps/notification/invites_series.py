@@ -19,13 +19,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from apps.booking.events import SeriesBooked, SeriesCancelled, SeriesChanged
-from apps.confirm.events import CONFIRMED, SeriesDecided
+from apps.confirm.events import CONFIRMED, SeriesDecided, SeriesReminderDue
 from apps.notification import invites
 from apps.notification.message_types import FORMER_ATTENDEE, Message
 from roombooking import ical
 from roombooking.events import Event
 
-SERIES_EVENTS = (SeriesBooked, SeriesChanged, SeriesCancelled, SeriesDecided)
+# A reminder changes nothing in the occurrences: its invite repeats them, SEQUENCE unchanged.
+SERIES_EVENTS = (SeriesBooked, SeriesChanged, SeriesCancelled, SeriesDecided, SeriesReminderDue)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def status_after(event: Event) -> str:
             return ical.CANCELLED
         case SeriesDecided():
             return ical.CONFIRMED if event.status == CONFIRMED else ical.CANCELLED
-    # Booked or moved: a decision is needed again, unless the room approves automatically.
+    # Booked or moved: a decision is needed again, unless the room approves automatically;
+    # reminded: still waiting for one.
     return ical.TENTATIVE if getattr(event, "approval_required", True) else ical.CONFIRMED
 
 

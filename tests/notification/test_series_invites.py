@@ -140,6 +140,30 @@ def test_a_series_decision_updates_each_occurrence_and_a_single_cancel_follows_i
     assert (method, sequences(events)) == ("CANCEL", {uid(ids[2]): 2})
 
 
+def test_the_managers_series_reminder_repeats_the_occurrences_without_raising_a_sequence(
+    smtp, client_for, series, settings
+):
+    from apps.confirm import services as confirm_services
+    from apps.confirm.models import Confirm
+
+    series_id, ids = series
+    settings.CONFIRM_REMIND_AFTER = dt.timedelta(hours=1)
+    since = max(Confirm.objects.filter(series_id=series_id).values_list("pending_since", flat=True))
+    assert len(confirm_services.remind_pending_approvals(now=since + HOUR)) == 3
+
+    method, events = received(smtp, latest_row("SeriesReminderDue", "manager"))
+    assert (method, sequences(events)) == ("REQUEST", {uid(i): 0 for i in ids})
+    assert {str(e["STATUS"]) for e in events.values()} == {"TENTATIVE"}
+
+    manager = UserFactory._meta.model.objects.get(username="manager")
+    decided = client_for(manager).patch(
+        f"/confirms/series/{series_id}", {"status": "CONFIRMED"}, format="json"
+    )
+    assert decided.status_code == 200, decided.content
+    method, events = received(smtp, latest_row("SeriesDecided"))
+    assert (method, sequences(events)) == ("REQUEST", {uid(i): 1 for i in ids})
+
+
 def test_moving_the_following_occurrences_raises_their_sequences_only(
     smtp, client_for, user, series
 ):
