@@ -28,17 +28,33 @@ def is_office_staff(user) -> bool:
         return True
     cached = getattr(user, "_office_staff_cache", None)
     if cached is None:
-        from django.contrib.auth.models import Permission
-        from django.db.models import Q
-
-        app_label, codename = OFFICE_STAFF_PERMISSION.split(".")
-        cached = (
-            Permission.objects.filter(codename=codename, content_type__app_label=app_label)
-            .filter(Q(user=user) | Q(group__user=user))
-            .exists()
-        )
-        user._office_staff_cache = cached
+        cached = user._office_staff_cache = _office_staff_permission(user).exists()
     return cached
+
+
+def office_staff_exists(user):
+    """``is_office_staff(user)`` as an expression, for a query that wants it as a column
+    instead of a query of its own (a constant when the answer is known without asking)."""
+    from django.db.models import BooleanField, Exists, Value
+
+    known = getattr(user, "_office_staff_cache", None)
+    if not (user and user.is_authenticated and user.is_active):
+        known = False
+    elif user.is_superuser:
+        known = True
+    if known is not None:
+        return Value(known, output_field=BooleanField())
+    return Exists(_office_staff_permission(user))
+
+
+def _office_staff_permission(user):
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    app_label, codename = OFFICE_STAFF_PERMISSION.split(".")
+    return Permission.objects.filter(codename=codename, content_type__app_label=app_label).filter(
+        Q(user=user) | Q(group__user=user)
+    )
 
 
 def manages(user, managers: Iterable[str]) -> bool:

@@ -1,9 +1,10 @@
 """Reads behind "find a room": rooms free for a whole window, and one room's day.
 
 Each answers with ONE database query (tests/booking/test_availability*.py count them), so both
-stay fast however many rooms and bookings there are. Both know the waitlist's live holds
-(docs/waitlist.md): a slot held for someone else is not free, since booking it would be a 409
-``slot_held``.
+stay fast however many rooms and bookings there are: the rooms' opening hours and whether the
+user is office staff are joined or asked in the same statement. Both know the waitlist's live
+holds (docs/waitlist.md): a slot held for someone else is not free, since booking it would be a
+409 ``slot_held``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from apps.booking.events import BOOKED
 from apps.booking.filters import RoomFilter
 from apps.booking.models import OpeningHours, Room
 from apps.booking.services import policies
-from roombooking.roles import is_office_staff
+from roombooking.roles import office_staff_exists
 
 # A day in any zone lies within [00:00 UTC - 14 h, next day 00:00 UTC + 12 h] (UTC offsets run
 # from -12:00 to +14:00), so one query with that window finds the day's bookings before the
@@ -31,6 +32,7 @@ _EARLIEST_OFFSET = dt.timedelta(hours=14)
 _LATEST_OFFSET = dt.timedelta(hours=12)
 FREE_ROOM_FIELDS = ("id", "name", "capacity", "location", "equipment", "time_zone")
 POLICY_CHECK_FIELDS = ("min_duration", "max_duration", "max_days_ahead", "has_opening_hours")
+HOURS_FIELDS = ("weekday", "opens", "closes")
 
 
 def free_rooms(
@@ -60,10 +62,23 @@ def free_rooms(
         rooms = rooms.filter(capacity__gte=capacity)
     if equipment:
         rooms = RoomFilter().with_equipment(rooms, "equipment", equipment)
-    candidates = list(
-        rooms.order_by("capacity", "name", "id").only(*FREE_ROOM_FIELDS, *POLICY_CHECK_FIELDS)
+    # A row per (room, opening hours row): a room has at most seven, and none when always open.
+    rows = rooms.order_by("capacity", "name", "id").values(
+        *FREE_ROOM_FIELDS, *POLICY_CHECK_FIELDS, *(f"opening_hours__{f}" for f in HOURS_FIELDS)
     )
-    bookable = policies.rooms_taking(candidates, start=start, end=end, now=now)
+    candidates: dict[int, Room] = {}
+    hours: dict[int, list[OpeningHours]] = {}
+    for row in rows:
+        room = candidates.get(row["id"])
+        if room is None:
+            fields = (*FREE_ROOM_FIELDS, *POLICY_CHECK_FIELDS)
+            room = candidates[row["id"]] = Room(**{name: row[name] for name in fields})
+            hours[room.pk] = []
+        if row["opening_hours__weekday"] is not None:
+            hours[room.pk].append(_opening_hours(room.pk, row, "opening_hours__"))
+    bookable = policies.rooms_taking(
+        list(candidates.values()), start=start, end=end, now=now, hours=hours
+    )
     return [{name: getattr(room, name) for name in FREE_ROOM_FIELDS} for room in bookable]
 
 
@@ -134,12 +149,11 @@ def room_day(
     for an unknown room.
 
     One query: the room LEFT JOIN its bookings and LEFT JOIN its live holds, both in a window
-    wide enough for any zone, with "does ``user`` manage it" as an EXISTS column. The two joins
-    give a row per (booking, hold) pair, deduplicated here: a day holds few of either, and a
-    hold never shares time with someone else's booking, so the product stays small. Who booked
-    or holds is shown (``sees_names``) to office staff and the room's managers; the
-    office-staff check (Django's permission cache) is made only when the day holds someone
-    else's booking or hold and the user does not manage the room.
+    wide enough for any zone, LEFT JOIN its opening hours of that weekday, with "does ``user``
+    manage it" and "is ``user`` office staff" as EXISTS columns. The joins give a row per
+    (booking, hold) pair, deduplicated here: a day holds few of either, and a hold never shares
+    time with someone else's booking, so the product stays small. Who booked or holds is shown
+    (``sees_names``) to office staff and the room's managers.
     """
     now = now or timezone.now()
     midnight = dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
@@ -159,6 +173,10 @@ def room_day(
             ),
             # The holds selectors_waitlist.live_holds finds: the ones a booking would meet.
             held=selectors_waitlist.live_holds_relation(start=window[0], end=window[1], now=now),
+            today=FilteredRelation(
+                "opening_hours", condition=Q(opening_hours__weekday=date.weekday())
+            ),
+            office_staff=office_staff_exists(user),
         )
         .values(
             "name",
@@ -166,6 +184,8 @@ def room_day(
             "is_active",
             "has_opening_hours",
             "you_manage",
+            "office_staff",
+            *(f"today__{name}" for name in HOURS_FIELDS),
             "day__id",
             "day__use_start_dtm",
             "day__use_end_dtm",
@@ -224,12 +244,13 @@ def room_day(
         for interval in taken
         if interval.start < end and interval.end > start
     ]
-    others = any(interval.user_id != user.pk for interval in busy)
-    sees_names = bool(first["you_manage"] or (others and is_office_staff(user)))
+    sees_names = bool(first["you_manage"] or first["office_staff"])
     always_open = not first["has_opening_hours"]
     opening = None
-    if not always_open:  # one more query, only for a room with opening hours
-        hours = list(OpeningHours.objects.filter(room_id=room_id, weekday=date.weekday()))
+    if not always_open:
+        hours = (
+            [] if first["today__weekday"] is None else [_opening_hours(room_id, first, "today__")]
+        )
         opening = policies.open_interval(hours, date=date, zone=zone)
     return RoomDay(
         always_open=always_open,
@@ -244,3 +265,8 @@ def room_day(
         sees_names=sees_names,
         busy=busy,
     )
+
+
+def _opening_hours(room_id: int, row: dict, prefix: str) -> OpeningHours:
+    """An opening hours row read through a join (``prefix``: the join's name)."""
+    return OpeningHours(room_id=room_id, **{name: row[prefix + name] for name in HOURS_FIELDS})

@@ -55,11 +55,11 @@ def test_free_rooms_leave_out_rooms_whose_policies_refuse_the_window(client_for,
     ]
 
 
-def test_free_rooms_take_one_more_query_only_for_opening_hours(
+def test_free_rooms_read_opening_hours_in_the_same_query(
     client_for, user, rooms, django_assert_num_queries
 ):
     alice = client_for(user)
-    with django_assert_num_queries(2):  # the rooms, then the opening hours of "Daytime"
+    with django_assert_num_queries(1):  # the rooms, joined with the opening hours of "Daytime"
         free(alice, future(days=3, hour=10), future(days=3, hour=12))
     services.set_opening_hours(room_id=rooms["daytime"].pk, opening_hours=[])
     with django_assert_num_queries(1):

@@ -88,12 +88,18 @@ def slot_violations(
 
 
 def rooms_taking(
-    rooms: list[Room], *, start: dt.datetime, end: dt.datetime, now: dt.datetime
+    rooms: list[Room],
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    hours: dict[int, list[OpeningHours]] | None = None,
 ) -> list[Room]:
     """The ``rooms`` whose policies accept a booking of [start, end) (the per-person limit
-    aside: it depends on who books). At most one query, for the opening hours of the rooms
-    that have some."""
-    hours = hours_by_room([room for room in rooms if room.has_opening_hours])
+    aside: it depends on who books). ``hours``: the rooms' opening hours by room id, when the
+    caller has read them; otherwise one query, for the rooms that have some."""
+    if hours is None:
+        hours = hours_by_room([room for room in rooms if room.has_opening_hours])
     return [
         room
         for room in rooms
