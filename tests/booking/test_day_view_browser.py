@@ -14,6 +14,7 @@ from tests.booking.conftest import future
 
 # The browser fixtures of tests/confirm (system Chromium, plain-HTTP cookies, screenshot folder).
 from tests.confirm.conftest import browser_ready, browser_type_launch_args, screenshots
+from tests.factories import UserFactory
 
 __all__ = ["browser_ready", "browser_type_launch_args", "screenshots"]
 
@@ -33,7 +34,21 @@ def test_book_from_a_free_cell_and_see_conflicts_inline(
     page, live_server, screenshots, user, other_user, superuser, room, other_room
 ):
     date = future().date()
-    services.create_room(name="Quiet room", capacity=2, location="2nd floor")
+    quiet = services.create_room(name="Quiet room", capacity=2, location="2nd floor")
+    # A slot freed and held for the first one waiting for it: a "Held" block.
+    freed = services.create_booking(
+        actor=other_user,
+        room_id=quiet.pk,
+        use_start_dtm=future(hour=15),
+        use_end_dtm=future(hour=17),
+    )
+    services.join_waitlist(
+        actor=UserFactory(username="carol"),
+        room_id=quiet.pk,
+        use_start_dtm=future(hour=15),
+        use_end_dtm=future(hour=17),
+    )
+    services.cancel_booking(booking_id=freed.pk, actor=other_user.username)
     services.create_booking(
         actor=user, room_id=room.pk, use_start_dtm=future(hour=9), use_end_dtm=future(hour=10)
     )
@@ -65,6 +80,7 @@ def test_book_from_a_free_cell_and_see_conflicts_inline(
     expect(page.locator("#day-grid .row[data-room]")).to_have_count(3)
     expect(room_row.locator(".block.pending.mine")).to_have_text("You")
     expect(room_row.locator(".block.approved")).to_have_text("Booked")  # bob's, approved
+    expect(page.locator(f".row[data-room='{quiet.pk}'] .block.held")).to_have_text("Held")
 
     room_row.locator("a.cell.free[data-hour='11']").click()
     form = page.locator("#book form")
