@@ -172,8 +172,9 @@ def _send(row: Notification) -> None:
             headers={"X-Notification-Id": str(row.pk)},
             connection=connection,
         )
-        if row.ical:
-            message.attach(calendar_part(row.ical, row.ical_method))
+        invite = row.invite_text()
+        if invite:
+            message.attach(calendar_part(invite, row.ical_method))
         message.send()
 
 

@@ -24,8 +24,6 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-import icalendar
-
 from apps.booking.events import BookingChanged, BookingCreated
 from apps.confirm.events import EXPIRED, ConfirmDenied, ConfirmRequested
 from apps.notification.message_types import BOOKER, FORMER_ATTENDEE, PREVIOUS_BOOKER, Message
@@ -102,8 +100,9 @@ def invite(
     recipient_email: str,
     state: CalendarState,
     now: dt.datetime,
-) -> tuple[str, str]:
-    """The (METHOD, iCalendar text) attached to ``message`` for one recipient."""
+) -> tuple[str, dict]:
+    """The METHOD and the invite (``ical.invite_spec``, rendered when the email is sent)
+    attached to ``message`` for one recipient."""
     method = method_for(message, state)
     status = ical.CANCELLED if method == ical.CANCEL else state.status
     summary = f"Meeting room: {event.room_name}"
@@ -113,44 +112,34 @@ def invite(
     description = message.body
     if managers:
         description += f"Managers: {', '.join(managers)}\n"
-    vevent = ical.booking_event(
+    vevent = ical.invite_event_spec(
         booking_id=event.booking_id,
         room_name=event.room_name,
         start=event.use_start_dtm,
         end=event.use_end_dtm,
         status=status,
-        stamp=now,
         summary=summary,
         description=description,
         sequence=state.sequence,
+        attendees=attendees(event, message, recipient_username, recipient_email),
     )
-    vevent.add("organizer", ical.organizer())
-    for person in attendees(event, message, recipient_username, recipient_email):
-        vevent.add("attendee", person)
-    calendar = ical.new_calendar(method=method)
-    calendar.add_component(vevent)
-    return method, calendar.to_ical().decode()
+    return method, ical.invite_spec(method=method, stamp=now, events=[vevent])
 
 
 def attendees(
     event: Event, message: Message, recipient_username: str, recipient_email: str
-) -> list[icalendar.vCalAddress]:
+) -> list[tuple[str, str, str]]:
+    """(username, email, ROLE) of the invite's attendees: the booker, and the recipient when
+    someone else (a manager is told, not invited; a previous booker is the one removed)."""
     booker, booker_email = booker_of(event)
     if booker == recipient_username:
         booker_email = booker_email or recipient_email
     people = []
     if booker_email:
-        people.append(ical.attendee(username=booker, email=booker_email))
+        people.append((booker, booker_email, "REQ-PARTICIPANT"))
     if recipient_username != booker and recipient_email:
-        # A manager is told, not invited; a previous booker is the attendee being removed.
         role = "REQ-PARTICIPANT" if message.audience in (BOOKER, PREVIOUS_BOOKER) else None
-        people.append(
-            ical.attendee(
-                username=recipient_username,
-                email=recipient_email,
-                role=role or "NON-PARTICIPANT",
-            )
-        )
+        people.append((recipient_username, recipient_email, role or "NON-PARTICIPANT"))
     return people
 
 

@@ -118,35 +118,34 @@ def invite(
     recipient_email: str,
     states: dict[int, invites.CalendarState],
     now: dt.datetime,
-) -> tuple[str, str]:
-    """The (METHOD, iCalendar text) attached to a series summary for one recipient."""
+) -> tuple[str, dict]:
+    """The METHOD and the invite (``ical.invite_spec``) attached to a series summary for one
+    recipient."""
     withdrawn = message.audience == FORMER_ATTENDEE  # the occurrences are no longer theirs
     method = ical.CANCEL if withdrawn or all_cancelled(states) else ical.REQUEST
     people = invites.attendees(event, message, recipient_username, recipient_email)
-    calendar = ical.new_calendar(method=method)
+    vevents = []
     for occurrence in occurrences(event):
         state = states[occurrence.booking_id]
         status = ical.CANCELLED if method == ical.CANCEL else state.status
         summary = f"Meeting room: {event.room_name}"
         if status == ical.TENTATIVE:
             summary += " (waiting for approval)"
-        vevent = ical.booking_event(
-            booking_id=occurrence.booking_id,
-            room_name=event.room_name,
-            start=occurrence.start,
-            end=occurrence.end,
-            status=status,
-            stamp=now,
-            summary=summary,
-            # The summary's whole body would repeat every occurrence in every VEVENT.
-            description=(
-                f"{message.contents}\n\nSeries #{event.series_id}, "
-                f"booking #{occurrence.booking_id}\n"
-            ),
-            sequence=state.sequence,
+        vevents.append(
+            ical.invite_event_spec(
+                booking_id=occurrence.booking_id,
+                room_name=event.room_name,
+                start=occurrence.start,
+                end=occurrence.end,
+                status=status,
+                summary=summary,
+                # The summary's whole body would repeat every occurrence in every VEVENT.
+                description=(
+                    f"{message.contents}\n\nSeries #{event.series_id}, "
+                    f"booking #{occurrence.booking_id}\n"
+                ),
+                sequence=state.sequence,
+                attendees=people,
+            )
         )
-        vevent.add("organizer", ical.organizer())
-        for person in people:
-            vevent.add("attendee", person)
-        calendar.add_component(vevent)
-    return method, calendar.to_ical().decode()
+    return method, ical.invite_spec(method=method, stamp=now, events=vevents)

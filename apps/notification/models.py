@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from roombooking import ical
+
 
 class Notification(models.Model):
     """An email to send. Workers claim it, send it, and record the outcome on the row.
@@ -48,6 +50,10 @@ class Notification(models.Model):
     # The calendar invite attached to the email (apps/notification/invites.py): empty for emails
     # that are not about a booking. The status, fingerprint and sequence are the booking's calendar
     # state after this event, which the booking's next event compares with (SEQUENCE).
+    # The iCalendar attachment (invite.ics): what it says, written with the event
+    # (roombooking.ical.invite_spec), rendered by the worker that sends it. ``ical`` holds the
+    # text of rows written before invites were rendered at sending time.
+    ical_spec = models.JSONField(blank=True, default=dict)
     ical = models.TextField(blank=True, default="", help_text="iCalendar attachment (invite.ics)")
     ical_method = models.CharField(max_length=8, blank=True, default="")  # REQUEST | CANCEL
     ical_sequence = models.PositiveIntegerField(null=True, blank=True)
@@ -72,6 +78,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.event_type} to {self.recipient_username} ({self.status})"
+
+    def invite_text(self) -> str:
+        """The invite.ics attached to this email ("" for none)."""
+        if self.ical_spec:
+            return ical.render_invite(self.ical_spec)
+        return self.ical
 
 
 class OccurrenceInvite(models.Model):

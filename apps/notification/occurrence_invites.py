@@ -46,7 +46,7 @@ def invite_fields(
     occurrence has its own)."""
     if not states:
         return {}
-    method, text = invites_series.invite(
+    method, spec = invites_series.invite(
         event,
         message=message,
         recipient_username=recipient.username,
@@ -54,7 +54,7 @@ def invite_fields(
         states=states,
         now=now,
     )
-    return {"ical": text, "ical_method": method}
+    return {"ical_spec": spec, "ical_method": method}
 
 
 def record(*, seq: int, states: States | None) -> None:

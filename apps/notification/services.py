@@ -211,7 +211,7 @@ def _invite_fields(
 ) -> dict:
     if calendar is None:
         return {}
-    method, text = invites.invite(
+    method, spec = invites.invite(
         event,
         message=message,
         recipient_username=recipient.username,
@@ -220,7 +220,7 @@ def _invite_fields(
         now=now,
     )
     return {
-        "ical": text,
+        "ical_spec": spec,
         "ical_method": method,
         "ical_sequence": calendar.sequence,
         "ical_status": calendar.status,

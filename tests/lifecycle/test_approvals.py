@@ -104,7 +104,7 @@ def test_a_request_still_pending_at_the_start_expires(user, other_user, plain_ro
     ]
     # Its calendar entry is cancelled too (the expiry's email is the only one about it).
     [expiry_email] = _rows(booking, "ConfirmExpired").filter(recipient_username="alice")
-    assert expiry_email.ical_method == "CANCEL" and "STATUS:CANCELLED" in expiry_email.ical
+    assert expiry_email.ical_method == "CANCEL" and "STATUS:CANCELLED" in expiry_email.invite_text()
     # The slot is free again: the same time can be booked by someone else.
     again = booking_services.create_booking(
         actor=other_user,

@@ -47,7 +47,7 @@ def changed(created, **fields) -> BookingChanged:
 
 
 def calendar_of(row: Notification) -> icalendar.Calendar:
-    return icalendar.Calendar.from_ical(row.ical)
+    return icalendar.Calendar.from_ical(row.invite_text())
 
 
 def vevent(calendar: icalendar.Calendar) -> icalendar.Event:
@@ -89,6 +89,37 @@ def test_the_booking_email_received_over_smtp_carries_a_valid_request(people, sm
     attendee = event["ATTENDEE"]
     assert str(attendee) == "mailto:alice@example.com" and attendee.params["CN"] == "alice"
     assert "Managers: manager" in str(event["DESCRIPTION"])
+
+
+def test_the_event_stores_what_the_invite_says_and_the_worker_renders_it(people, smtp):
+    """The request writes the invite's content (a JSON spec of primitives) and no iCalendar
+    text; the delivery worker renders it, and the same spec always renders the same text."""
+    created = booking_created()
+    [seq] = publish(created)
+    [row] = rows_for(seq)
+    assert row.ical == "" and row.ical_spec["method"] == "REQUEST"
+    [item] = row.ical_spec["events"]
+    assert (item["booking_id"], item["start"], item["sequence"]) == (
+        created.booking_id,
+        "2030-09-02T04:30:00+00:00",
+        0,
+    )
+    assert item["attendees"] == [["alice", "alice@example.com", "REQ-PARTICIPANT"]]
+    stored = Notification.objects.get(pk=row.pk)  # read back from the database
+    assert stored.invite_text() == row.invite_text() == stored.invite_text()
+    _, sent = sent_calendar(smtp, stored)
+    assert sent.to_ical() == icalendar.Calendar.from_ical(stored.invite_text()).to_ical()
+
+
+def test_a_row_written_with_its_text_keeps_it(people, smtp):
+    """Rows written before invites were rendered at sending time carry the text itself."""
+    created = booking_created()
+    [seq] = publish(created)
+    [row] = rows_for(seq)
+    text = row.invite_text().replace("SUMMARY:", "SUMMARY:Old ")
+    Notification.objects.filter(pk=row.pk).update(ical=text, ical_spec={})
+    _, sent = sent_calendar(smtp, Notification.objects.get(pk=row.pk))
+    assert str(vevent(sent)["SUMMARY"]).startswith("Old Meeting room: Orion")
 
 
 def test_the_uid_uses_the_configured_domain(people, settings):

@@ -201,22 +201,22 @@ def test_a_replayed_series_event_changes_nothing(client_for, user, series):
         format="json",
     )  # fmt: skip
     assert moved.status_code == 200, moved.content
-    before = list(Notification.objects.order_by("id").values_list("id", "ical"))
+    before = list(Notification.objects.order_by("id").values_list("id", "ical_spec"))
     states = list(OccurrenceInvite.objects.order_by("id").values())
 
     # Every logged event again (a replay after the single change): no row, no state, no bump.
     for seq, event in list(bus.replay()):
         assert services.notify_for_event(event=event, seq=seq) == []
-    assert list(Notification.objects.order_by("id").values_list("id", "ical")) == before
+    assert list(Notification.objects.order_by("id").values_list("id", "ical_spec")) == before
     assert list(OccurrenceInvite.objects.order_by("id").values()) == states
 
     # A recipient's summary row went missing: it comes back with the same sequences.
     [(seq, booked)] = list(bus.replay(types=[SeriesBooked]))
     lost = Notification.objects.get(event_seq=seq, recipient_username="alice")
-    lost_calendar = icalendar.Calendar.from_ical(lost.ical)
+    lost_calendar = icalendar.Calendar.from_ical(lost.invite_text())
     lost.delete()
     [again] = services.notify_for_event(event=booked, seq=seq)
-    calendar = icalendar.Calendar.from_ical(again.ical)
+    calendar = icalendar.Calendar.from_ical(again.invite_text())
     assert [(str(e["UID"]), int(e["SEQUENCE"])) for e in calendar.walk("VEVENT")] == [
         (str(e["UID"]), int(e["SEQUENCE"])) for e in lost_calendar.walk("VEVENT")
     ]
