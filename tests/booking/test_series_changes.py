@@ -196,6 +196,71 @@ def test_deleting_the_series_cancels_what_has_not_started(client_for, user, week
     assert EventLog.objects.filter(event_type="SeriesCancelled").count() == 1
 
 
+def hand_over(client_for, staff_user, booking_id: int, username: str) -> None:
+    """Office staff give one occurrence to someone else (scope=this: it becomes detached)."""
+    given = client_for(staff_user).patch(
+        f"/bookings/{booking_id}", {"bookingUserId": username}, format="json"
+    )
+    assert given.status_code == 200, given.content
+
+
+def bookers_and_statuses(ids: list[int]) -> list[tuple[str, str]]:
+    bookings = Booking.objects.select_related("booking_user").in_bulk(ids)
+    return [(bookings[pk].booking_user.username, bookings[pk].status) for pk in ids]
+
+
+@pytest.mark.parametrize("via", ["api", "admin"])
+def test_cancelling_the_whole_series_leaves_an_occurrence_handed_to_someone_else(
+    client, client_for, user, other_user, staff_user, superuser, weekly, via
+):
+    """The first Monday is bob's now: the series action cancels alice's upcoming occurrences
+    (as scope=all from one of hers does), not bob's booking, and not starting from it."""
+    series_id, ids = weekly
+    hand_over(client_for, staff_user, ids[0], other_user.username)
+    if via == "api":
+        answer = client_for(user).delete(f"/bookings/series/{series_id}")
+        assert answer.status_code == 200, answer.content
+    else:
+        client.force_login(superuser)
+        done = client.post(
+            "/admin/booking/series/",
+            {"action": "cancel_remaining", "_selected_action": [series_id]},
+        )
+        assert done.status_code == 302
+    assert bookers_and_statuses(ids) == [("bob", BOOKED)] + [("alice", CANCELLED)] * 3
+    [summary] = EventLog.objects.filter(event_type="SeriesCancelled")
+    assert summary.payload["booking_ids"] == ids[1:]
+    assert summary.payload["booking_user_id"] == "alice"
+
+
+def test_deleting_a_series_whose_upcoming_occurrences_are_all_someone_elses_changes_nothing(
+    client_for, user, other_user, staff_user, weekly
+):
+    series_id, ids = weekly
+    hand_over(client_for, staff_user, ids[3], other_user.username)
+    with frozen(FIRST + 2 * WEEK + HOUR / 2):  # alice's last Monday is under way
+        answer = client_for(user).delete(f"/bookings/series/{series_id}")
+    assert answer.status_code == 200, answer.content
+    assert bookers_and_statuses(ids) == [("alice", BOOKED)] * 3 + [("bob", BOOKED)]
+    assert not EventLog.objects.filter(event_type="SeriesCancelled").exists()
+
+
+@pytest.mark.parametrize("scope", ["following", "all"])
+def test_a_scope_from_an_occurrence_leaves_one_handed_to_someone_else(
+    client_for, user, other_user, staff_user, weekly, scope
+):
+    series_id, ids = weekly
+    hand_over(client_for, staff_user, ids[2], other_user.username)
+    assert client_for(user).delete(f"/bookings/{ids[1]}?scope={scope}").status_code == 204
+    first = BOOKED if scope == "following" else CANCELLED
+    assert bookers_and_statuses(ids) == [
+        ("alice", first),
+        ("alice", CANCELLED),
+        ("bob", BOOKED),
+        ("alice", CANCELLED),
+    ]
+
+
 def test_scope_errors(client_for, user, room, weekly):
     series_id, ids = weekly
     client = client_for(user)

@@ -252,17 +252,27 @@ def cancel_series(
 
 
 def cancel_whole_series(*, actor: str, series_id: int, now: dt.datetime | None = None) -> Series:
-    """Cancel every occurrence of the series that has not started (``DELETE
-    /bookings/series/{id}``, the admin's action). A series with none left changes nothing."""
+    """Cancel every occurrence of the series' booker that has not started (``DELETE
+    /bookings/series/{id}``, the admin's action): ``scope=all`` from their next one. Occurrences
+    office staff gave to someone else are that person's bookings and stay, as ``following``
+    and ``all`` leave them. A series with none left changes nothing."""
     now = now or timezone.now()
+    series = get_object_or_404(Series, pk=series_id)
+    # The anchor must be the booker's own: the scope reaches its booker's occurrences only, so
+    # starting from one handed to someone else would cancel theirs and none of the booker's.
     first = (
-        Booking.objects.filter(series_id=series_id, status=BOOKED, use_start_dtm__gte=now)
+        Booking.objects.filter(
+            series_id=series_id,
+            booking_user_id=series.booking_user_id,
+            status=BOOKED,
+            use_start_dtm__gte=now,
+        )
         .order_by("use_start_dtm", "pk")
         .values_list("pk", flat=True)
         .first()
     )
     if first is None:
-        return get_object_or_404(Series, pk=series_id)
+        return series
     return cancel_series(actor=actor, booking_id=first, scope=SCOPE_ALL, now=now)
 
 
@@ -298,6 +308,8 @@ def _locked_targets(
 def _reached(
     anchor: Booking, *, scope: str, now: dt.datetime, include_detached: bool, rows: bool = False
 ) -> QuerySet:
+    # The anchor's booker's occurrences only: one office staff gave to someone else is that
+    # person's booking now, and a series action of its former booker must leave it alone.
     bookings = Booking.objects.filter(
         series_id=anchor.series_id, status=BOOKED, booking_user_id=anchor.booking_user_id
     )
