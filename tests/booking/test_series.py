@@ -20,6 +20,7 @@ from tests.booking.series_support import (
     WEEK,
     active_starts,
     frozen,
+    hold,
     logged_types,
     post_series,
 )
@@ -113,6 +114,26 @@ def test_a_taken_occurrence_refuses_the_whole_series_and_lists_every_taken_date(
     assert not Series.objects.exists()
     assert Booking.objects.filter(booking_user=user).count() == 0
     assert EventLog.objects.count() == before
+
+
+def test_a_held_occurrence_is_listed_with_its_hold(client_for, user, other_user, room):
+    single(other_user, room, FIRST + WEEK)
+    held = hold(room, FIRST + 2 * WEEK)
+    response = post_series(client_for(user), room, rrule="FREQ=WEEKLY;COUNT=3")
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["conflictingDates"] == ["2027-01-18", "2027-01-25"]
+    assert "booked or held" in body["message"]
+    assert "holds" not in body["conflicts"][0]  # booked, not held
+    assert body["conflicts"][1]["bookings"] == []
+    assert body["conflicts"][1]["holds"] == [
+        {
+            "useStartDtm": (FIRST + 2 * WEEK).isoformat(),
+            "useEndDtm": (FIRST + 2 * WEEK + HOUR).isoformat(),
+            "holdUntilDtm": held.hold_until.astimezone(SEOUL).isoformat(),
+        }
+    ]
+    assert not Series.objects.exists()
 
 
 def test_skip_conflicts_books_the_free_occurrences_and_reports_the_others(

@@ -21,6 +21,7 @@ from tests.booking.series_support import (
     WEEK,
     active_starts,
     frozen,
+    hold,
     post_series,
 )
 
@@ -133,6 +134,78 @@ def test_a_move_onto_taken_slots_is_refused_whole_listing_every_date(
     assert answer.json()["conflictingDates"] == ["2027-01-18", "2027-02-01"]
     assert list(Booking.objects.filter(series_id=series_id).values_list("use_start_dtm")) == before
     assert not EventLog.objects.filter(event_type__in=["BookingChanged", "SeriesChanged"]).exists()
+
+
+def test_a_move_onto_a_booked_and_a_held_date_lists_both(
+    client_for, user, other_user, room, weekly
+):
+    """A slot held for someone on the waitlist is as taken as a booked one: the all-or-nothing
+    409 lists every date in the way, the held one with its hold (who holds it stays private)."""
+    series_id, ids = weekly
+    services.create_booking(
+        actor=other_user,
+        room_id=room.pk,
+        use_start_dtm=FIRST + WEEK + 2 * HOUR,
+        use_end_dtm=FIRST + WEEK + 3 * HOUR,
+    )
+    held = hold(room, FIRST + 3 * WEEK + 2 * HOUR)
+    before = list(Booking.objects.filter(series_id=series_id).values_list("use_start_dtm"))
+    answer = patch(
+        client_for(user),
+        ids[0],
+        "all",
+        useStartDtm=(FIRST + 2 * HOUR).isoformat(),
+        useEndDtm=(FIRST + 3 * HOUR).isoformat(),
+    )
+    assert answer.status_code == 409, answer.content
+    body = answer.json()
+    assert body["code"] == "series_conflict"
+    assert body["conflictingDates"] == ["2027-01-18", "2027-02-01"]
+    assert "booked or held" in body["message"] and "nothing was moved" in body["message"]
+    assert body["conflicts"][1] == {
+        "useStartDtm": (FIRST + 3 * WEEK + 2 * HOUR).isoformat(),
+        "useEndDtm": (FIRST + 3 * WEEK + 3 * HOUR).isoformat(),
+        "bookings": [],
+        "holds": [
+            {
+                "useStartDtm": (FIRST + 3 * WEEK + 2 * HOUR).isoformat(),
+                "useEndDtm": (FIRST + 3 * WEEK + 3 * HOUR).isoformat(),
+                "holdUntilDtm": held.hold_until.astimezone(SEOUL).isoformat(),
+            }
+        ],
+    }
+    assert "dave" not in answer.content.decode()
+    assert list(Booking.objects.filter(series_id=series_id).values_list("use_start_dtm")) == before
+    assert not EventLog.objects.filter(event_type__in=["BookingChanged", "SeriesChanged"]).exists()
+
+
+def test_a_move_onto_a_held_date_alone_is_the_series_409(client_for, user, room, weekly):
+    series_id, ids = weekly
+    hold(room, FIRST + WEEK + 2 * HOUR)
+    answer = patch(
+        client_for(user),
+        ids[0],
+        "following",
+        useStartDtm=(FIRST + 2 * HOUR).isoformat(),
+        useEndDtm=(FIRST + 3 * HOUR).isoformat(),
+    )
+    assert answer.status_code == 409, answer.content
+    assert answer.json()["code"] == "series_conflict"
+    assert answer.json()["conflictingDates"] == ["2027-01-18"]
+
+
+def test_a_move_onto_the_bookers_own_hold_goes_through(client_for, user, room, weekly):
+    series_id, ids = weekly
+    hold(room, FIRST + WEEK + 2 * HOUR, holder=user.username)  # alice's own hold
+    answer = patch(
+        client_for(user),
+        ids[0],
+        "all",
+        useStartDtm=(FIRST + 2 * HOUR).isoformat(),
+        useEndDtm=(FIRST + 3 * HOUR).isoformat(),
+    )
+    assert answer.status_code == 200, answer.content
+    assert active_starts(series_id) == [FIRST + w * WEEK + 2 * HOUR for w in range(4)]
 
 
 def test_moving_a_series_to_another_room(client_for, user, other_room, weekly):
