@@ -6,7 +6,12 @@ from rest_framework import serializers
 
 from apps.booking.models import Booking, Series
 from apps.booking.recurrence import MAX_RULE_LENGTH
-from apps.booking.serializers import USERNAME_MAX_LENGTH, IdField, absolute_url
+from apps.booking.serializers import (
+    USERNAME_MAX_LENGTH,
+    IdField,
+    StrictBooleanField,
+    absolute_url,
+)
 from roombooking.datetimes import DateTimeInputField, format_iso
 
 
@@ -21,7 +26,8 @@ class SeriesInputSerializer(serializers.Serializer):
         help_text="RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10 (DAILY, WEEKLY or "
         "MONTHLY; COUNT or UNTIL).",
     )
-    skipConflicts = serializers.BooleanField(
+    # Strict, as POST /bookings' overridePolicy: "yes", "on" or 1 must not set either flag.
+    skipConflicts = StrictBooleanField(
         required=False,
         default=False,
         help_text="Book the free occurrences and report the taken ones (default: all or nothing).",
@@ -29,7 +35,7 @@ class SeriesInputSerializer(serializers.Serializer):
     bookingUserId = serializers.CharField(
         required=False, max_length=USERNAME_MAX_LENGTH, help_text="Username; default: you."
     )
-    overridePolicy = serializers.BooleanField(
+    overridePolicy = StrictBooleanField(
         required=False,
         help_text="Office staff: book every occurrence even where the room's policies refuse it.",
     )

@@ -28,7 +28,7 @@ class SeriesViewSet(viewsets.GenericViewSet):
     """Recurring series. ``POST`` books every occurrence of an RFC 5545 rule (all or nothing,
     or with ``skipConflicts`` the free ones); ``GET /bookings/series/{id}`` shows the series and
     every occurrence (its booker, the room's managers, office staff); ``DELETE`` cancels every
-    occurrence that has not started (the booker, office staff)."""
+    occurrence of the series' booker that has not started (the booker, office staff)."""
 
     serializer_class = SeriesSerializer
     permission_classes = [IsAuthenticated]
@@ -60,7 +60,8 @@ class SeriesViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=SeriesSerializer)
     def destroy(self, request: Request, pk: str, *args, **kwargs) -> Response:
-        """Cancel every occurrence that has not started; answers the series as it is now."""
+        """Cancel every occurrence of the series' booker that has not started (not those office
+        staff gave to someone else); answers the series as it is now."""
         series = selectors.series_for_writing(user=request.user, series_id=int(pk))
         series = services.cancel_whole_series(
             actor=request.user.get_username(), series_id=series.pk

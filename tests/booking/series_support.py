@@ -7,9 +7,12 @@ import zoneinfo
 
 import time_machine
 
+from apps.booking import services
 from apps.booking.events import BOOKED
 from apps.booking.models import Booking
+from apps.booking.models_waitlist import WaitlistEntry
 from roombooking.models import EventLog
+from tests.factories import UserFactory
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -51,3 +54,19 @@ def active_starts(series_id: int) -> list[dt.datetime]:
 
 def logged_types() -> list[str]:
     return list(EventLog.objects.order_by("id").values_list("event_type", flat=True))
+
+
+def hold(room, start: dt.datetime, *, holder: str = "dave") -> WaitlistEntry:
+    """A live waitlist hold of ``room`` from ``start`` for an hour, for ``holder``: carol's
+    booking of the slot, with ``holder`` waiting for it, is cancelled (the slot is offered)."""
+    carol, waiting = UserFactory(username="carol"), UserFactory(username=holder)
+    taken = services.create_booking(
+        actor=carol, room_id=room.pk, use_start_dtm=start, use_end_dtm=start + HOUR
+    )
+    entry = services.join_waitlist(
+        actor=waiting, room_id=room.pk, use_start_dtm=start, use_end_dtm=start + HOUR
+    )
+    services.cancel_booking(booking_id=taken.pk, actor=carol.username)
+    entry.refresh_from_db()
+    assert entry.status == "OFFERED", entry.status
+    return entry

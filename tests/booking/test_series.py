@@ -20,8 +20,10 @@ from tests.booking.series_support import (
     WEEK,
     active_starts,
     frozen,
+    hold,
     logged_types,
     post_series,
+    series_body,
 )
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +115,26 @@ def test_a_taken_occurrence_refuses_the_whole_series_and_lists_every_taken_date(
     assert not Series.objects.exists()
     assert Booking.objects.filter(booking_user=user).count() == 0
     assert EventLog.objects.count() == before
+
+
+def test_a_held_occurrence_is_listed_with_its_hold(client_for, user, other_user, room):
+    single(other_user, room, FIRST + WEEK)
+    held = hold(room, FIRST + 2 * WEEK)
+    response = post_series(client_for(user), room, rrule="FREQ=WEEKLY;COUNT=3")
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["conflictingDates"] == ["2027-01-18", "2027-01-25"]
+    assert "booked or held" in body["message"]
+    assert "holds" not in body["conflicts"][0]  # booked, not held
+    assert body["conflicts"][1]["bookings"] == []
+    assert body["conflicts"][1]["holds"] == [
+        {
+            "useStartDtm": (FIRST + 2 * WEEK).isoformat(),
+            "useEndDtm": (FIRST + 2 * WEEK + HOUR).isoformat(),
+            "holdUntilDtm": held.hold_until.astimezone(SEOUL).isoformat(),
+        }
+    ]
+    assert not Series.objects.exists()
 
 
 def test_skip_conflicts_books_the_free_occurrences_and_reports_the_others(
@@ -271,3 +293,21 @@ def test_a_room_that_approves_automatically_approves_every_occurrence(client_for
     completed = EventLog.objects.filter(event_type="ConfirmCompleted")
     assert completed.count() == 3 and all(e.payload["in_series_action"] for e in completed)
     assert EventLog.objects.get(event_type="SeriesBooked").payload["approval_required"] is False
+
+
+@pytest.mark.parametrize("field", ["skipConflicts", "overridePolicy"])
+@pytest.mark.parametrize("flag", ["perhaps", "yes", "on", "1", "off", "true", 1, 0, None])
+def test_a_flag_that_is_not_a_json_boolean_is_a_400(client_for, staff_user, room, field, flag):
+    """As for POST /bookings: a flag that skips conflicts or overrides policies is set by a
+    JSON true only, never by "yes", "on" or 1 read as one."""
+    refused = post_series(client_for(staff_user), room, **{field: flag})
+    assert refused.status_code == 400, refused.content
+    [message] = refused.json()["errors"][field]
+    assert "true or false" in message or "null" in message
+    assert not Series.objects.exists()
+
+
+def test_the_flags_in_the_browsable_apis_form_are_the_text_true(client_for, staff_user, room):
+    body = series_body(room, skipConflicts="true", overridePolicy="true")
+    created = client_for(staff_user).post("/bookings/series", body)  # multipart, as a form posts
+    assert created.status_code == 201, created.content

@@ -21,6 +21,7 @@ from tests.booking.series_support import (
     WEEK,
     active_starts,
     frozen,
+    hold,
     post_series,
 )
 
@@ -135,6 +136,78 @@ def test_a_move_onto_taken_slots_is_refused_whole_listing_every_date(
     assert not EventLog.objects.filter(event_type__in=["BookingChanged", "SeriesChanged"]).exists()
 
 
+def test_a_move_onto_a_booked_and_a_held_date_lists_both(
+    client_for, user, other_user, room, weekly
+):
+    """A slot held for someone on the waitlist is as taken as a booked one: the all-or-nothing
+    409 lists every date in the way, the held one with its hold (who holds it stays private)."""
+    series_id, ids = weekly
+    services.create_booking(
+        actor=other_user,
+        room_id=room.pk,
+        use_start_dtm=FIRST + WEEK + 2 * HOUR,
+        use_end_dtm=FIRST + WEEK + 3 * HOUR,
+    )
+    held = hold(room, FIRST + 3 * WEEK + 2 * HOUR)
+    before = list(Booking.objects.filter(series_id=series_id).values_list("use_start_dtm"))
+    answer = patch(
+        client_for(user),
+        ids[0],
+        "all",
+        useStartDtm=(FIRST + 2 * HOUR).isoformat(),
+        useEndDtm=(FIRST + 3 * HOUR).isoformat(),
+    )
+    assert answer.status_code == 409, answer.content
+    body = answer.json()
+    assert body["code"] == "series_conflict"
+    assert body["conflictingDates"] == ["2027-01-18", "2027-02-01"]
+    assert "booked or held" in body["message"] and "nothing was moved" in body["message"]
+    assert body["conflicts"][1] == {
+        "useStartDtm": (FIRST + 3 * WEEK + 2 * HOUR).isoformat(),
+        "useEndDtm": (FIRST + 3 * WEEK + 3 * HOUR).isoformat(),
+        "bookings": [],
+        "holds": [
+            {
+                "useStartDtm": (FIRST + 3 * WEEK + 2 * HOUR).isoformat(),
+                "useEndDtm": (FIRST + 3 * WEEK + 3 * HOUR).isoformat(),
+                "holdUntilDtm": held.hold_until.astimezone(SEOUL).isoformat(),
+            }
+        ],
+    }
+    assert "dave" not in answer.content.decode()
+    assert list(Booking.objects.filter(series_id=series_id).values_list("use_start_dtm")) == before
+    assert not EventLog.objects.filter(event_type__in=["BookingChanged", "SeriesChanged"]).exists()
+
+
+def test_a_move_onto_a_held_date_alone_is_the_series_409(client_for, user, room, weekly):
+    series_id, ids = weekly
+    hold(room, FIRST + WEEK + 2 * HOUR)
+    answer = patch(
+        client_for(user),
+        ids[0],
+        "following",
+        useStartDtm=(FIRST + 2 * HOUR).isoformat(),
+        useEndDtm=(FIRST + 3 * HOUR).isoformat(),
+    )
+    assert answer.status_code == 409, answer.content
+    assert answer.json()["code"] == "series_conflict"
+    assert answer.json()["conflictingDates"] == ["2027-01-18"]
+
+
+def test_a_move_onto_the_bookers_own_hold_goes_through(client_for, user, room, weekly):
+    series_id, ids = weekly
+    hold(room, FIRST + WEEK + 2 * HOUR, holder=user.username)  # alice's own hold
+    answer = patch(
+        client_for(user),
+        ids[0],
+        "all",
+        useStartDtm=(FIRST + 2 * HOUR).isoformat(),
+        useEndDtm=(FIRST + 3 * HOUR).isoformat(),
+    )
+    assert answer.status_code == 200, answer.content
+    assert active_starts(series_id) == [FIRST + w * WEEK + 2 * HOUR for w in range(4)]
+
+
 def test_moving_a_series_to_another_room(client_for, user, other_room, weekly):
     series_id, ids = weekly
     answer = patch(client_for(user), ids[2], "following", roomId=other_room.pk)
@@ -194,6 +267,71 @@ def test_deleting_the_series_cancels_what_has_not_started(client_for, user, week
     with frozen(FIRST + HOUR / 2):  # again: nothing left, nothing happens
         assert client_for(user).delete(f"/bookings/series/{series_id}").status_code == 200
     assert EventLog.objects.filter(event_type="SeriesCancelled").count() == 1
+
+
+def hand_over(client_for, staff_user, booking_id: int, username: str) -> None:
+    """Office staff give one occurrence to someone else (scope=this: it becomes detached)."""
+    given = client_for(staff_user).patch(
+        f"/bookings/{booking_id}", {"bookingUserId": username}, format="json"
+    )
+    assert given.status_code == 200, given.content
+
+
+def bookers_and_statuses(ids: list[int]) -> list[tuple[str, str]]:
+    bookings = Booking.objects.select_related("booking_user").in_bulk(ids)
+    return [(bookings[pk].booking_user.username, bookings[pk].status) for pk in ids]
+
+
+@pytest.mark.parametrize("via", ["api", "admin"])
+def test_cancelling_the_whole_series_leaves_an_occurrence_handed_to_someone_else(
+    client, client_for, user, other_user, staff_user, superuser, weekly, via
+):
+    """The first Monday is bob's now: the series action cancels alice's upcoming occurrences
+    (as scope=all from one of hers does), not bob's booking, and not starting from it."""
+    series_id, ids = weekly
+    hand_over(client_for, staff_user, ids[0], other_user.username)
+    if via == "api":
+        answer = client_for(user).delete(f"/bookings/series/{series_id}")
+        assert answer.status_code == 200, answer.content
+    else:
+        client.force_login(superuser)
+        done = client.post(
+            "/admin/booking/series/",
+            {"action": "cancel_remaining", "_selected_action": [series_id]},
+        )
+        assert done.status_code == 302
+    assert bookers_and_statuses(ids) == [("bob", BOOKED)] + [("alice", CANCELLED)] * 3
+    [summary] = EventLog.objects.filter(event_type="SeriesCancelled")
+    assert summary.payload["booking_ids"] == ids[1:]
+    assert summary.payload["booking_user_id"] == "alice"
+
+
+def test_deleting_a_series_whose_upcoming_occurrences_are_all_someone_elses_changes_nothing(
+    client_for, user, other_user, staff_user, weekly
+):
+    series_id, ids = weekly
+    hand_over(client_for, staff_user, ids[3], other_user.username)
+    with frozen(FIRST + 2 * WEEK + HOUR / 2):  # alice's last Monday is under way
+        answer = client_for(user).delete(f"/bookings/series/{series_id}")
+    assert answer.status_code == 200, answer.content
+    assert bookers_and_statuses(ids) == [("alice", BOOKED)] * 3 + [("bob", BOOKED)]
+    assert not EventLog.objects.filter(event_type="SeriesCancelled").exists()
+
+
+@pytest.mark.parametrize("scope", ["following", "all"])
+def test_a_scope_from_an_occurrence_leaves_one_handed_to_someone_else(
+    client_for, user, other_user, staff_user, weekly, scope
+):
+    series_id, ids = weekly
+    hand_over(client_for, staff_user, ids[2], other_user.username)
+    assert client_for(user).delete(f"/bookings/{ids[1]}?scope={scope}").status_code == 204
+    first = BOOKED if scope == "following" else CANCELLED
+    assert bookers_and_statuses(ids) == [
+        ("alice", first),
+        ("alice", CANCELLED),
+        ("bob", BOOKED),
+        ("alice", CANCELLED),
+    ]
 
 
 def test_scope_errors(client_for, user, room, weekly):

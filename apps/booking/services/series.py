@@ -41,7 +41,14 @@ from apps.booking.services.bookings import (
     change_booking,
     create_booking,
 )
-from apps.booking.services.slots import active_room, aware, checked_slot, conflict, lock_room
+from apps.booking.services.slots import (
+    Slot,
+    active_room,
+    aware,
+    checked_slot,
+    lock_room,
+    slot_conflict,
+)
 from roombooking import bus
 from roombooking.datetimes import DateTimeInputError, format_iso, make_aware
 from roombooking.errors import Conflict
@@ -177,21 +184,20 @@ def change_series(
         lock_room(room)
         moved_ids = {b.pk for b in bookings}
         taken = []
+        checked_at = now or timezone.now()
         for _booking, new_start, new_end in moves:
-            overlapping = [
-                other
-                for other in selectors.overlapping_bookings(
-                    room_id=room.pk, start=new_start, end=new_end
-                )
-                if other.pk not in moved_ids  # a moving occurrence frees its old slot
-            ]
-            if overlapping:
-                taken.append(
-                    (
-                        recurrence.Occurrence(start=new_start, end=new_end),
-                        conflict(room, overlapping, actor=actor),
-                    )
-                )
+            # change_booking's own check (bookings, then live holds), asked for every occurrence
+            # before any moves so that the 409 lists every date in the way. A moving occurrence
+            # frees its old slot; the booker's own holds are theirs to book.
+            found = slot_conflict(
+                Slot(room=room, start=new_start, end=new_end),
+                actor=actor,
+                holder=anchor.booking_user,
+                exclude_ids=moved_ids,
+                now=checked_at,
+            )
+            if found is not None:
+                taken.append((recurrence.Occurrence(start=new_start, end=new_end), found))
         if taken:
             raise series_conflict(room, taken, booked_none=False)
         # Moving later (earlier) occurrences first: each one's new slot is then already free of
@@ -252,17 +258,27 @@ def cancel_series(
 
 
 def cancel_whole_series(*, actor: str, series_id: int, now: dt.datetime | None = None) -> Series:
-    """Cancel every occurrence of the series that has not started (``DELETE
-    /bookings/series/{id}``, the admin's action). A series with none left changes nothing."""
+    """Cancel every occurrence of the series' booker that has not started (``DELETE
+    /bookings/series/{id}``, the admin's action): ``scope=all`` from their next one. Occurrences
+    office staff gave to someone else are that person's bookings and stay, as ``following``
+    and ``all`` leave them. A series with none left changes nothing."""
     now = now or timezone.now()
+    series = get_object_or_404(Series, pk=series_id)
+    # The anchor must be the booker's own: the scope reaches its booker's occurrences only, so
+    # starting from one handed to someone else would cancel theirs and none of the booker's.
     first = (
-        Booking.objects.filter(series_id=series_id, status=BOOKED, use_start_dtm__gte=now)
+        Booking.objects.filter(
+            series_id=series_id,
+            booking_user_id=series.booking_user_id,
+            status=BOOKED,
+            use_start_dtm__gte=now,
+        )
         .order_by("use_start_dtm", "pk")
         .values_list("pk", flat=True)
         .first()
     )
     if first is None:
-        return get_object_or_404(Series, pk=series_id)
+        return series
     return cancel_series(actor=actor, booking_id=first, scope=SCOPE_ALL, now=now)
 
 
@@ -298,6 +314,8 @@ def _locked_targets(
 def _reached(
     anchor: Booking, *, scope: str, now: dt.datetime, include_detached: bool, rows: bool = False
 ) -> QuerySet:
+    # The anchor's booker's occurrences only: one office staff gave to someone else is that
+    # person's booking now, and a series action of its former booker must leave it alone.
     bookings = Booking.objects.filter(
         series_id=anchor.series_id, status=BOOKED, booking_user_id=anchor.booking_user_id
     )
@@ -331,11 +349,15 @@ def _local(moment: dt.datetime, zone) -> dt.datetime:
 def series_conflict(
     room: Room, taken: list[tuple[recurrence.Occurrence, Conflict]], *, booked_none: bool
 ) -> Conflict:
-    """The 409 of a series action, listing every occurrence whose slot is taken."""
+    """The 409 of a series action, listing every occurrence whose slot is taken: each with the
+    bookings in its way or, when it is held for someone on the waitlist, the holds (as the
+    single booking's 409s ``slot_taken`` and ``slot_held`` show them)."""
     zone = room.zone
     what = "nothing was booked" if booked_none else "nothing was moved"
+    held = any("holds" in taken_conflict.extra for _, taken_conflict in taken)
+    how = "booked or held for someone on its waitlist" if held else "booked"
     return Conflict(
-        f"{room.name} is already booked at {len(taken)} of the occurrences; {what}.",
+        f"{room.name} is already {how} at {len(taken)} of the occurrences; {what}.",
         code="series_conflict",
         conflictingDates=[o.start.astimezone(zone).date().isoformat() for o, _ in taken],
         conflicts=[
@@ -343,6 +365,11 @@ def series_conflict(
                 "useStartDtm": format_iso(o.start, zone=zone),
                 "useEndDtm": format_iso(o.end, zone=zone),
                 "bookings": taken_conflict.extra.get("conflicts", []),
+                **(
+                    {"holds": taken_conflict.extra["holds"]}
+                    if "holds" in taken_conflict.extra
+                    else {}
+                ),
             }
             for o, taken_conflict in taken
         ],

@@ -6,7 +6,7 @@ Field names in errors are the API's (``roomId``, ``useStartDtm``, ``useEndDtm``)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -139,25 +139,40 @@ def ensure_free(
     the insert that follows see every booking of the room committed before them, and every hold
     a waitlist offer made (offers are made under the same lock)."""
     lock_room(slot.room)
-    bookings = selectors.overlapping_bookings(
-        room_id=slot.room.pk, start=slot.start, end=slot.end, exclude_id=exclude_id
-    )
-    holder = booking_user if booking_user is not None else actor
-    holds = selectors_waitlist.live_holds(
-        room_id=slot.room.pk,
-        start=slot.start,
-        end=slot.end,
+    found = slot_conflict(
+        slot,
+        actor=actor,
+        holder=booking_user if booking_user is not None else actor,
+        exclude_ids=() if exclude_id is None else (exclude_id,),
         now=now or timezone.now(),
-        exclude_user_id=holder.pk,
+    )
+    if found is not None:
+        raise found
+
+
+def slot_conflict(
+    slot: Slot, *, actor, holder, exclude_ids: Collection[int] = (), now: dt.datetime
+) -> Conflict | None:
+    """The 409 ``ensure_free`` raises for ``slot``, or None when the slot is free: active bookings
+    of the room overlapping it (other than ``exclude_ids``, the bookings being moved, whose old
+    slots do not count), or else live holds for anyone but ``holder``. The caller holds the
+    room's lock. A series move asks it for every occurrence before moving any, so that its 409
+    lists every date in the way, held ones too (apps.booking.services.series)."""
+    bookings = selectors.overlapping_bookings(room_id=slot.room.pk, start=slot.start, end=slot.end)
+    if exclude_ids:
+        bookings = bookings.exclude(pk__in=exclude_ids)
+    holds = selectors_waitlist.live_holds(
+        room_id=slot.room.pk, start=slot.start, end=slot.end, now=now, exclude_user_id=holder.pk
     )
     # Usually both are empty: one statement asks both questions; a 409 then lists.
     taken, held = (
         Room.objects.filter(pk=slot.room.pk).values_list(Exists(bookings), Exists(holds)).get()
     )
     if taken:
-        raise conflict(slot.room, list(bookings), actor=actor)
+        return conflict(slot.room, list(bookings), actor=actor)
     if held:
-        raise held_conflict(slot.room, list(holds))
+        return held_conflict(slot.room, list(holds))
+    return None
 
 
 ROOM_LOCK_CLASS = 0x524F4F4D  # "ROOM": the advisory lock class of rooms (bus locks use 1 key)
