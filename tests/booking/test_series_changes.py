@@ -334,6 +334,25 @@ def test_a_scope_from_an_occurrence_leaves_one_handed_to_someone_else(
     ]
 
 
+@pytest.mark.parametrize("scope", ["following", "all"])
+def test_a_series_action_from_an_occurrence_handed_over_is_about_its_new_booker(
+    client_for, user, other_user, staff_user, weekly, scope
+):
+    """Bob cancels the occurrence he was given, by a scope: the summary (and so its email)
+    names him and that occurrence, not alice, whose occurrences stay."""
+    series_id, ids = weekly
+    hand_over(client_for, staff_user, ids[2], other_user.username)
+    assert client_for(other_user).delete(f"/bookings/{ids[2]}?scope={scope}").status_code == 204
+    assert bookers_and_statuses(ids) == [("alice", BOOKED)] * 2 + [
+        ("bob", CANCELLED),
+        ("alice", BOOKED),
+    ]
+    [summary] = EventLog.objects.filter(event_type="SeriesCancelled")
+    assert summary.payload["booking_ids"] == [ids[2]]
+    assert summary.payload["booking_user_id"] == "bob"
+    assert summary.payload["booking_user_email"] == other_user.email
+
+
 def test_scope_errors(client_for, user, room, weekly):
     series_id, ids = weekly
     client = client_for(user)

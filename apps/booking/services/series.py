@@ -218,7 +218,7 @@ def change_series(
             except ValidationError as error:
                 raise _for_occurrence(error, booking.use_start_dtm, room) from None
         moved = sorted(
-            Booking.objects.filter(pk__in=moved_ids).select_related("room"),
+            Booking.objects.filter(pk__in=moved_ids).select_related("room", "booking_user"),
             key=lambda b: b.use_start_dtm,
         )
         series = anchor.series
@@ -245,7 +245,9 @@ def cancel_series(
         for booking in bookings:
             cancel_booking(booking_id=booking.pk, actor=actor, in_series_action=True)
         cancelled = list(
-            Booking.objects.filter(pk__in=[b.pk for b in bookings]).select_related("room")
+            Booking.objects.filter(pk__in=[b.pk for b in bookings]).select_related(
+                "room", "booking_user"
+            )
         )
         bus.publish(
             SeriesCancelled(
@@ -392,9 +394,10 @@ def _for_occurrence(error: ValidationError, start: dt.datetime, room: Room) -> V
 def _series_snapshot(series: Series, bookings: list[Booking], *, actor: str) -> dict[str, Any]:
     """The event's room is where the occurrences it is about are now: a series moved to another
     room is that room's business (its managers), whatever room the series was first booked in
-    (``series.room``)."""
+    (``series.room``). Its booker is theirs too (a scope reaches one booker's occurrences): an
+    occurrence office staff gave to someone else is that person's, and so is its email."""
     room = bookings[0].room if bookings else series.room
-    user = series.booking_user
+    user = bookings[0].booking_user if bookings else series.booking_user
     return {
         "actor": actor,
         "series_id": series.pk,
