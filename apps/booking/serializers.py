@@ -170,12 +170,12 @@ class RoomInputSerializer(serializers.Serializer):
     equipment = serializers.ListField(
         child=serializers.CharField(max_length=32), max_length=20, required=False
     )
-    isActive = serializers.BooleanField(required=False)
+    isActive = StrictBooleanField(required=False)
     timeZone = serializers.CharField(max_length=64, required=False)
     maxDurationMinutes = serializers.IntegerField(
         min_value=1, max_value=31 * 24 * 60, required=False
     )
-    requiresCheckIn = serializers.BooleanField(
+    requiresCheckIn = StrictBooleanField(
         required=False, help_text="Bookers must check in, or the booking is released."
     )
     managers = serializers.ListField(

@@ -111,6 +111,9 @@ def test_office_staff_create_change_and_deactivate(client_for, staff_user, user,
         ({"equipment": ["a" * 40]}, "equipment.0", "no more than 32 characters"),
         ({"equipment": ["laser!"]}, "equipment", "is not a valid tag"),
         ({"name": "n" * 101}, "name", "no more than 100 characters"),
+        ({"isActive": "yes"}, "isActive", "Expected true or false"),
+        ({"requiresCheckIn": "on"}, "requiresCheckIn", "Expected true or false"),
+        ({"requiresCheckIn": 1}, "requiresCheckIn", "Expected true or false"),
     ],
 )
 def test_room_input_errors_name_the_field(client_for, staff_user, rooms, body, field, reason):
