@@ -16,9 +16,11 @@ from apps.bookinglist.models import BookingListManager, BookingListRow
 from apps.bookinglist.projection import RowState, apply_event
 from apps.bookinglist.replay import replayed_rows
 from apps.bookinglist.selectors import logged_time, row_state
+from roombooking import txmemo
 from roombooking.events import Event
 
 logger = logging.getLogger(__name__)
+MEMO = "bookinglist.row"  # txmemo namespace: the rows this transaction wrote, by booking id
 
 
 def record_event(
@@ -28,15 +30,20 @@ def record_event(
 
     ``occurred_at`` is when the bus logged the event (it passes it to receivers); it is read from
     the log when not given. The first event of a ``new_booking`` (created in the caller's
-    transaction) cannot have a row yet, so none is read. No savepoint: the caller's transaction
-    fails as a whole anyway.
+    transaction) cannot have a row yet, so none is read; a row this transaction has written is
+    remembered (``roombooking.txmemo``: locked already, and as written), so the next event of
+    the cascade does not read it back. No savepoint: the caller's transaction fails as a whole
+    anyway.
     """
     with transaction.atomic(savepoint=False):
         if new_booking:
             current = None
         else:
-            row = BookingListRow.objects.select_for_update().filter(pk=event.booking_id).first()
-            current = row_state(row) if row is not None else None
+            current = txmemo.recall(MEMO, event.booking_id)
+            if current is None:
+                rows = BookingListRow.objects.select_for_update().filter(pk=event.booking_id)
+                row = rows.first()
+                current = row_state(row) if row is not None else None
         occurred_at = occurred_at or logged_time(seq)
         new = apply_event(current, seq=seq, event=event, occurred_at=occurred_at)
         if new is None:
@@ -44,6 +51,7 @@ def record_event(
                 logger.warning("booking list: no row for %s of booking %s", event, event.booking_id)
             return False
         _save(new, previous=current)
+        txmemo.remember(MEMO, event.booking_id, new)
         return True
 
 
@@ -55,6 +63,7 @@ def rebuild_booking_list(*, progress: Callable[[Iterable], Iterable] | None = No
     then apply their events, which are all later than the log the rebuild read.
     """
     with transaction.atomic():
+        txmemo.forget(MEMO)  # every row is rewritten below
         _lock_out_writers()
         rows = replayed_rows(progress=progress)
         batch: list[RowState] = []

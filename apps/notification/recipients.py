@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from apps.notification.messages import BOOKER, MANAGERS, PREVIOUS_BOOKER
+from roombooking import txmemo
 from roombooking.events import Event
 from roombooking.roles import OFFICE_STAFF_GROUP, OFFICE_STAFF_PERMISSION
 
@@ -23,7 +25,10 @@ def recipients_for(audience: str, event: Event) -> list[Recipient]:
     if audience == BOOKER:
         username = getattr(event, "booking_user_id", None) or event.user_id
         email = getattr(event, "booking_user_email", None) or getattr(event, "user_email", "")
-        return _resolve([username], emails={username: email})
+        # The room's managers come with the booker: the approval request that follows a new
+        # booking in its transaction writes to them (one lookup instead of two).
+        managers = getattr(event, "room_managers", None) or ()
+        return _resolve([username], emails={username: email}, along=managers)
     if audience == PREVIOUS_BOOKER:
         return _resolve([event.previous_booking_user_id])
     if audience == MANAGERS:
@@ -53,13 +58,29 @@ def calendar_keepers(event: Event) -> set[str]:
     return keepers | {r.username for r in _office_staff()}
 
 
-def _resolve(usernames: list[str], emails: dict[str, str] | None = None) -> list[Recipient]:
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
+MEMO = "notification.user"  # txmemo namespace: (user id, email) by username
+
+
+def _resolve(
+    usernames: list[str], emails: dict[str, str] | None = None, along: Iterable[str] = ()
+) -> list[Recipient]:
+    """Recipients for ``usernames`` (their addresses from ``emails`` if given there), read in
+    one query with ``along``, whom the transaction is likely to write to next; users read
+    earlier in this transaction are remembered (``roombooking.txmemo``)."""
+    wanted = list(dict.fromkeys(usernames))  # unique, in order
+    users = {name: txmemo.recall(MEMO, name) for name in wanted}
+    if None in users.values():
+        names = {name for name, found in users.items() if found is None}
+        names |= {name for name in along if txmemo.recall(MEMO, name) is None}
+        rows = get_user_model().objects.filter(username__in=names)
+        for username, user_id, email in rows.values_list("username", "pk", "email"):
+            txmemo.remember(MEMO, username, (user_id, email))
+            if username in users:
+                users[username] = (user_id, email)
     result = []
-    for username in dict.fromkeys(usernames):  # unique, in order
-        user = users.get(username)
-        email = (emails or {}).get(username) or (user.email if user else "")
-        result.append(Recipient(username, email, user.pk if user else None))
+    for username in wanted:
+        user_id, email = users[username] or (None, "")
+        result.append(Recipient(username, (emails or {}).get(username) or email, user_id))
     return result
 
 

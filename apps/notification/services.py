@@ -17,7 +17,7 @@ from apps.notification.messages import Message, messages_for, withdrawal_for
 from apps.notification.models import Notification, OccurrenceInvite, SmtpBreakerState
 from apps.notification.recipients import Recipient, calendar_keepers, recipients_for
 from apps.notification.selectors import calendar_holders
-from roombooking import ical
+from roombooking import ical, txmemo
 from roombooking.events import Event
 
 logger = logging.getLogger(__name__)
@@ -100,32 +100,17 @@ def calendar_fields(state: invites.CalendarState) -> tuple[str, str, int]:
 # A booking's cascade publishes several events in one transaction (BookingCreated, then
 # ConfirmRequested); each needs the booking's calendar state after the one before. The rows that
 # hold it were written by this very transaction, under the booking's bus lock, so the state is
-# remembered instead of read back: one query less per event. Remembered states are tied to the
-# transaction (its hand-off batch) and to its savepoints: after a rollback to a savepoint they
-# were written in, they are not used.
+# remembered instead of read back (roombooking.txmemo: not after a rollback to a savepoint it was
+# written in): one query less per event.
+MEMO = "notification.calendar"
 
 
 def _remember(booking_id: int, previous: invites.PreviousInvite) -> None:
-    batch = _batch_of_current_transaction()
-    if batch is None:  # nothing handed off yet (no deliverable row): read it back instead
-        return
-    if getattr(_local, "memo_batch", None) is not batch:
-        _local.memo_batch, _local.memo = batch, {}
-    _local.memo[booking_id] = (_savepoints(), previous)
+    txmemo.remember(MEMO, booking_id, previous)
 
 
 def _remembered(booking_id: int) -> invites.PreviousInvite | None:
-    batch = _batch_of_current_transaction()
-    if batch is None or getattr(_local, "memo_batch", None) is not batch:
-        return None
-    savepoints, previous = _local.memo.get(booking_id, ((), None))
-    if previous is None or _savepoints()[: len(savepoints)] != savepoints:
-        return None  # a savepoint it was written in has ended (rolled back, or released)
-    return previous
-
-
-def _savepoints() -> tuple[str, ...]:
-    return tuple(sid for sid in transaction.get_connection().savepoint_ids if sid is not None)
+    return txmemo.recall(MEMO, booking_id)
 
 
 def _withdrawals(
