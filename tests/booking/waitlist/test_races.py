@@ -114,6 +114,67 @@ def test_an_offer_and_a_new_booking_in_each_order(room, people, first):
     assert not Booking.objects.filter(status=BOOKED, use_start_dtm=start).exists()
 
 
+@pytest.fixture
+def check_in_room(db, manager):
+    return services.create_room(
+        name="Focus", capacity=4, managers=[manager.username], requires_check_in=True
+    )
+
+
+def released_rest(people, room, day: int):
+    """A no-show's hour on ``day``, alice waiting for it, and two actions at the moment its
+    check-in window has closed: the release (which offers alice the rest) and carol booking the
+    rest herself. Returns them, alice's entry and the slot's start."""
+    start = future(days=day)
+    no_show = book(people["holder"], room, start)
+    entry = wait(people["alice"], room, start)
+    moment = start + dt.timedelta(minutes=15, seconds=1)
+    return (
+        {
+            "release": lambda: services.release_no_shows(now=moment),
+            "booking": lambda: services.create_booking(
+                actor=people["carol"],
+                room_id=room.pk,
+                use_start_dtm=start + dt.timedelta(minutes=20),
+                use_end_dtm=start + HOUR,
+                now=moment,
+            ),
+        },
+        no_show,
+        entry,
+        start,
+    )
+
+
+def assert_alice_holds_the_rest(entry, start) -> None:
+    entry.refresh_from_db()
+    assert (entry.status, entry.offered_start_dtm) == ("OFFERED", start + dt.timedelta(minutes=16))
+    assert not Booking.objects.filter(status=BOOKED, use_start_dtm__gte=start).exists()
+
+
+def test_an_offer_of_the_rest_racing_a_new_booking_never_both_win(check_in_room, people):
+    """A slot that has begun: the release offers the rest under the room's lock while carol
+    books it. She meets the no-show's booking (still there) or alice's hold, never a free rest."""
+    seen = set()
+    for day in range(ROUNDS):
+        actions, no_show, entry, start = released_rest(people, check_in_room, 180 + day)
+        released, booked = race(actions["release"], actions["booking"])
+        assert released == [no_show.pk], released
+        assert outcome(booked) in {"slot_taken", "slot_held"}
+        assert_alice_holds_the_rest(entry, start)
+        seen.add(outcome(booked))
+    print("rest-offer-vs-booking outcomes:", seen)
+
+
+@pytest.mark.parametrize("first", ["release", "booking"])
+def test_an_offer_of_the_rest_and_a_new_booking_in_each_order(check_in_room, people, first):
+    actions, no_show, entry, start = released_rest(people, check_in_room, 200)
+    results = in_this_order(actions, first=first)
+    assert results["release"] == [no_show.pk], results
+    assert outcome(results["booking"]) == ("slot_held" if first == "release" else "slot_taken")
+    assert_alice_holds_the_rest(entry, start)
+
+
 def test_the_next_offer_racing_a_new_booking_never_both_win(room, people):
     """alice's hold ran out: the sweep offers the slot to bob while carol books it. Two tables,
     no constraint between them: only the room's lock (taken by both) keeps them apart."""
