@@ -21,7 +21,7 @@ def waitlist_messages(event: Event) -> list[Message]:
                     event, contents, "Waitlist hold expired", ["The next in line gets it now."]
                 )
             ]
-    return []  # joining, withdrawing, accepting (BookingCreated tells), a slot that began
+    return []  # joining, withdrawing, accepting (BookingCreated tells), a slot that ended
 
 
 def _offer(event: WaitlistOffered) -> Message:
