@@ -39,6 +39,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
         "status",
         "created_at",
         "offered_at",
+        "offered_start_dtm",
         "hold_until",
         "closed_at",
         "booking",
@@ -72,6 +73,6 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             f"{counts['holds']} hold(s) ended, {counts['waiting']} waiting entry(ies) past their "
-            f"start ended, {counts['offered']} new offer(s) made.",
+            f"slot's end ended, {counts['offered']} new offer(s) made.",
             messages.SUCCESS,
         )

@@ -193,13 +193,13 @@ def room_day(
             "day__booking_user__username",
             "day__approval_status",
             "held__id",
-            "held__use_start_dtm",
+            "held__offered_start_dtm",  # the part held: the rest of a slot that had begun
             "held__use_end_dtm",
             "held__user_id",
             "held__user__username",
             "held__hold_until",
         )
-        .order_by("day__use_start_dtm", "day__id", "held__use_start_dtm", "held__id")
+        .order_by("day__use_start_dtm", "day__id", "held__offered_start_dtm", "held__id")
     )
     if not rows:
         raise Http404
@@ -221,7 +221,7 @@ def room_day(
             )
         if row["held__id"] is not None and row["held__id"] not in holds:
             holds[row["held__id"]] = Busy(
-                start=row["held__use_start_dtm"],
+                start=row["held__offered_start_dtm"],
                 end=row["held__use_end_dtm"],
                 user_id=row["held__user_id"],
                 username=row["held__user__username"],

@@ -77,7 +77,7 @@ def day_grid(*, date: dt.date, user: AbstractBaseUser) -> list[Row]:
         .annotate(
             held=selectors_waitlist.live_holds_relation(start=window[0], end=window[1], now=now),
             hold_id=F("held__id"),
-            hold_start=F("held__use_start_dtm"),
+            hold_start=F("held__offered_start_dtm"),  # the part held (docs/waitlist.md)
             hold_end=F("held__use_end_dtm"),
             hold_until=F("held__hold_until"),
             hold_user_id=F("held__user_id"),

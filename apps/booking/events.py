@@ -165,7 +165,7 @@ class BookingCheckedIn(BookingSnapshot):
 WAITLIST_WAITING = "WAITING"  # in the queue for a taken slot
 WAITLIST_OFFERED = "OFFERED"  # the slot freed up and is held for this user until hold_until
 WAITLIST_ACCEPTED = "ACCEPTED"  # the user took the offer: booking_id is theirs
-WAITLIST_EXPIRED = "EXPIRED"  # the hold ran out, or the slot began while still waiting
+WAITLIST_EXPIRED = "EXPIRED"  # the hold ran out, or the slot ended while still waiting
 WAITLIST_WITHDRAWN = "WITHDRAWN"  # the user (or staff) left the queue
 
 waitlist_joined = Signal()
@@ -193,6 +193,10 @@ class WaitlistSnapshot(Event):
     status: str  # WAITLIST_*
     hold_until: dt.datetime | None = None
     accepted_booking_id: int | None = None
+    # Once offered: the start of the part offered and held (use_start_dtm, or for a slot freed
+    # after it began the next whole minute); it runs to use_end_dtm.
+    offered_start_dtm: dt.datetime | None = None
+    approval_required: bool | None = None  # the room's bookings wait for a manager (offers)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -216,7 +220,7 @@ class WaitlistAccepted(WaitlistSnapshot):
 
 @dataclass(frozen=True, kw_only=True)
 class WaitlistExpired(WaitlistSnapshot):
-    """``was_offered``: a hold ran out (the user is told); else the slot began while waiting."""
+    """``was_offered``: a hold ran out (the user is told); else the slot ended while waiting."""
 
     signal: ClassVar[Signal] = waitlist_expired
     was_offered: bool = False

@@ -2,7 +2,8 @@
 
 An entry waits for one room and interval. When a cancellation frees that interval, the oldest
 waiting entry whose interval is entirely free is offered a hold: until ``hold_until`` nobody else
-may book over it, and its user may accept it (a booking through the normal path).
+may book over it, and its user may accept it (a booking through the normal path). A slot freed
+after it began is offered from the next whole minute (``offered_start_dtm``) to its end.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class WaitlistEntry(models.Model):
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=WAITLIST_WAITING)
     created_at = models.DateTimeField(default=timezone.now, editable=False)  # FIFO order
     offered_at = models.DateTimeField(null=True, blank=True)
+    # The start of the part offered and held: the slot's start, or for a slot freed after it
+    # began the whole minute after the offer (a booking cannot start in the past). The hold
+    # covers [offered_start_dtm, use_end_dtm); use_start_dtm stays what the person asked for.
+    offered_start_dtm = models.DateTimeField("offered from", null=True, blank=True)
     hold_until = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)  # accepted, expired or withdrawn
     booking = models.ForeignKey(
@@ -78,6 +83,11 @@ class WaitlistEntry(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=WAITLIST_OFFERED) | Q(hold_until__isnull=False),
                 name="waitlist_offer_has_hold",
+            ),
+            # Every check of a hold reads the held part from here.
+            models.CheckConstraint(
+                condition=~Q(status=WAITLIST_OFFERED) | Q(offered_start_dtm__isnull=False),
+                name="waitlist_offer_has_start",
             ),
         ]
 

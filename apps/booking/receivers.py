@@ -44,9 +44,17 @@ def cancel_denied_booking(sender, event: ConfirmDenied, seq: int, **kwargs) -> N
 @receiver(confirm_expired)
 def cancel_expired_booking(sender, event: ConfirmExpired, seq: int, **kwargs) -> None:
     """Nobody approved in time: the booking is cancelled in the same transaction, as for a
-    denial. Idempotent like the denial."""
+    denial. Idempotent like the denial.
+
+    Cancelled at the expiry's moment (``confirm_dtm``, the sweep's ``now``), so that the waitlist
+    offer it makes agrees with the sweep's clock. Only for a fresh event: a replay happens later,
+    and "now" is then the replay's own moment."""
     services.cancel_booking(
-        booking_id=event.booking_id, actor=event.actor, cause=CAUSE_EXPIRED, reason=event.reason
+        booking_id=event.booking_id,
+        actor=event.actor,
+        cause=CAUSE_EXPIRED,
+        reason=event.reason,
+        now=event.confirm_dtm if kwargs.get("fresh") else None,
     )
 
 

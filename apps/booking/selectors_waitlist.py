@@ -37,17 +37,19 @@ def live_holds(
     now: dt.datetime,
     exclude_user_id: int | None = None,
 ) -> QuerySet[WaitlistEntry]:
-    """Offers of the room whose hold has not run out and which share time with [start, end)."""
+    """Offers of the room whose hold has not run out and whose part offered
+    ([offered_start_dtm, use_end_dtm): the rest of a slot freed after it began) shares time with
+    [start, end)."""
     holds = WaitlistEntry.objects.filter(
         room_id=room_id,
         status=WAITLIST_OFFERED,
         hold_until__gt=now,
-        use_start_dtm__lt=end,
+        offered_start_dtm__lt=end,
         use_end_dtm__gt=start,
     )
     if exclude_user_id is not None:
         holds = holds.exclude(user_id=exclude_user_id)
-    return holds.order_by("use_start_dtm", "pk")
+    return holds.order_by("offered_start_dtm", "pk")
 
 
 def live_holds_relation(*, start: dt.datetime, end: dt.datetime, now: dt.datetime):
@@ -59,7 +61,7 @@ def live_holds_relation(*, start: dt.datetime, end: dt.datetime, now: dt.datetim
         condition=Q(
             waitlist__status=WAITLIST_OFFERED,
             waitlist__hold_until__gt=now,
-            waitlist__use_start_dtm__lt=end,
+            waitlist__offered_start_dtm__lt=end,
             waitlist__use_end_dtm__gt=start,
         ),
     )
@@ -68,14 +70,14 @@ def live_holds_relation(*, start: dt.datetime, end: dt.datetime, now: dt.datetim
 def waiting_entries_overlapping(
     *, room_id: int, start: dt.datetime, end: dt.datetime, now: dt.datetime, limit: int
 ) -> QuerySet[WaitlistEntry]:
-    """WAITING entries sharing time with [start, end) whose slot has not begun, oldest first."""
+    """WAITING entries sharing time with [start, end) whose slot has not ended, oldest first
+    (one that has begun may still be offered the rest)."""
     return (
         WaitlistEntry.objects.filter(
             room_id=room_id,
             status=WAITLIST_WAITING,
             use_start_dtm__lt=end,
-            use_end_dtm__gt=start,
-            use_start_dtm__gt=now,
+            use_end_dtm__gt=max(start, now),  # shares time with it and has not ended
         )
         .select_related("room", "user")
         .order_by("created_at", "pk")[:limit]

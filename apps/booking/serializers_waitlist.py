@@ -43,6 +43,11 @@ class WaitlistEntrySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=WaitlistEntry.STATUS_CHOICES)
     createdDtm = serializers.CharField()
     offeredDtm = serializers.CharField(allow_null=True)
+    offeredStartDtm = serializers.CharField(
+        allow_null=True,
+        help_text="Once offered: the start of the part offered and held (to useEndDtm): "
+        "useStartDtm, or for a slot freed after it began the next whole minute.",
+    )
     holdUntilDtm = serializers.CharField(allow_null=True)
     closedDtm = serializers.CharField(allow_null=True)
     bookingId = serializers.IntegerField(allow_null=True)
@@ -64,6 +69,7 @@ class WaitlistEntrySerializer(serializers.Serializer):
             "status": entry.status,
             "createdDtm": when(entry.created_at),
             "offeredDtm": when(entry.offered_at),
+            "offeredStartDtm": when(entry.offered_start_dtm),
             "holdUntilDtm": when(entry.hold_until),
             "closedDtm": when(entry.closed_at),
             "bookingId": entry.booking_id,

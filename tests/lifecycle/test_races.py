@@ -1,6 +1,11 @@
 """Races decided by the database (PostgreSQL, real concurrent transactions): a check-in racing
 the release of the same booking (exactly one wins, the state agrees with the events), and two
-sweeps at once (every reminder, expiry and release happens once)."""
+sweeps at once (every reminder, expiry and release happens once).
+
+Rounds started together (``race``) check that whichever wins, the state is consistent; which
+one wins is the scheduler's choice. Two more rounds arrange each order (``in_order``: the first
+holds the booking's bus lock until the second asks for it) and assert what each order gives, so
+both outcomes are seen every run."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
+from django.http import Http404
 
 from apps.booking import services
 from apps.booking.events import CANCELLED, CAUSE_EXPIRED, CAUSE_NO_SHOW
@@ -17,13 +23,14 @@ from apps.confirm.models import Confirm
 from apps.notification.models import Notification
 from roombooking.errors import Conflict
 from roombooking.models import EventLog
-from tests.confirm.race import race
+from tests.confirm.race import in_order, race
 from tests.lifecycle.conftest import HOUR, MINUTE, book, events_of, fresh, next_start
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 10
 ROOMS = 6
+BUS_LOCK = ["roombooking.bus.lock_booking"]  # both sides take the booking's lock first
 
 
 def rooms(manager, *, requires_check_in: bool, prefix: str) -> list:
@@ -82,6 +89,34 @@ def test_a_check_in_racing_the_release_exactly_one_wins(user, check_in_room):
             assert history == ["BookingCheckedIn"]
             outcomes["checked in"] += 1
     print("check-in vs release:", dict(outcomes))
+
+
+@pytest.mark.parametrize("first", ["check-in", "release"])
+def test_a_check_in_and_the_release_in_each_order(user, check_in_room, first):
+    booking = book(user, check_in_room, start=next_start())
+    closes = booking.use_start_dtm + 15 * MINUTE
+
+    def check_in():
+        return services.check_in(actor=user, booking_id=booking.pk, now=closes)
+
+    def release():
+        return services.release_no_shows(now=closes + dt.timedelta(seconds=1))
+
+    if first == "check-in":
+        checked, released = in_order(check_in, release, lock=BUS_LOCK)
+    else:
+        released, checked = in_order(release, check_in, lock=BUS_LOCK)
+    after = fresh(booking)
+    history = events_of(booking.pk, "BookingCheckedIn", "BookingCancelled")
+    if first == "check-in":  # the release re-checks under the lock and leaves it
+        assert isinstance(checked, Booking) and released == [], (checked, released)
+        assert (after.status, after.checked_in_at) == ("BOOKED", closes)
+        assert history == ["BookingCheckedIn"]
+    else:
+        assert released == [booking.pk], released
+        assert isinstance(checked, Conflict) and checked.get_codes() == "booking_released"
+        assert (after.status, after.cancel_cause) == (CANCELLED, CAUSE_NO_SHOW)
+        assert history == ["BookingCancelled"]
 
 
 def test_two_booker_reminder_sweeps_remind_each_booking_once(user, manager):
@@ -188,3 +223,28 @@ def test_an_expiry_racing_an_approval_one_wins(user, manager, plain_room):
             assert Confirm.objects.get(pk=confirm.pk).status == "CONFIRMED"
             outcomes["approved"] += 1
     print("approval vs expiry:", dict(outcomes))
+
+
+@pytest.mark.parametrize("first", ["approval", "expiry"])
+def test_an_approval_and_the_expiry_in_each_order(user, manager, plain_room, first):
+    booking = book(user, plain_room, start=next_start())
+    confirm = Confirm.objects.get(booking_id=booking.pk)
+
+    def approve():
+        return confirm_services.complete_confirm(confirm_id=confirm.pk, user=manager)
+
+    def expire():
+        return confirm_services.expire_pending_approvals(now=booking.use_start_dtm)
+
+    if first == "approval":
+        approved, expired = in_order(approve, expire, lock=BUS_LOCK)
+    else:
+        expired, approved = in_order(expire, approve, lock=BUS_LOCK)
+    after = fresh(booking)
+    if first == "approval":  # no longer pending: the expiry leaves it
+        assert isinstance(approved, Confirm) and expired == [], (approved, expired)
+        assert after.status == "BOOKED"
+        assert Confirm.objects.get(pk=confirm.pk).status == "CONFIRMED"
+    else:  # the request is gone: the approval is a 404
+        assert expired == [confirm.pk] and isinstance(approved, Http404), (expired, approved)
+        assert after.cancel_cause == CAUSE_EXPIRED

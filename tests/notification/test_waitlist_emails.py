@@ -73,3 +73,32 @@ def test_a_hold_that_ran_out_is_emailed_and_the_booker_got_the_cancellation(offe
     )
     joined = Notification.objects.filter(event_type__in=["WaitlistJoined", "WaitlistAccepted"])
     assert not joined.exists()  # joining tells nobody; an acceptance's BookingCreated does
+
+
+def test_an_offer_of_the_rest_of_a_slot_that_began_says_what_is_offered():
+    """The holder leaves twenty minutes into the hour: alice is offered the rest, and the email
+    says which part, that accepting books from the next whole minute, and what approval means."""
+    holder, alice = UserFactory(username="holder"), UserFactory(username="alice")
+    room = services.create_room(name="Lyra", capacity=4)  # approval required (the default)
+    day = dt.datetime.now(SEOUL).date() + dt.timedelta(days=15)
+    start = dt.datetime(day.year, day.month, day.day, 13, 30, tzinfo=SEOUL)
+    end = start + dt.timedelta(hours=1)
+    booking = services.create_booking(
+        actor=holder, room_id=room.pk, use_start_dtm=start, use_end_dtm=end
+    )
+    entry = services.join_waitlist(
+        actor=alice, room_id=room.pk, use_start_dtm=start, use_end_dtm=end
+    )
+    left = start + dt.timedelta(minutes=20, seconds=30)
+    services.cancel_booking(booking_id=booking.pk, actor="holder", now=left)
+    [row] = Notification.objects.filter(event_type="WaitlistOffered")
+    assert row.contents == (
+        f"conference room[{room.pk}] is free from 13:51 to 14:30: the rest of your waitlist "
+        f"slot is held for you until {day:%Y-%m-%d} 14:20"
+    )
+    assert row.subject == f"The rest of your waitlisted slot is free: Lyra, {day:%Y-%m-%d} 13:51"
+    assert f"When:     {day:%Y-%m-%d} 13:30-14:30 (Asia/Seoul)" in row.body
+    assert f"Offered:  {day:%Y-%m-%d} 13:51-14:30 (the rest of your slot" in row.body
+    assert "from the next whole minute after you accept until 14:30" in row.body
+    assert "stands only if a manager approves it at once" in row.body
+    assert f"POST /bookings/waitlist/{entry.pk}/accept" in row.body

@@ -234,12 +234,14 @@ def cancel_booking(
     reason: str = "",
     in_series_action: bool = False,
     must_be_active: bool = False,
+    now: dt.datetime | None = None,
 ) -> Booking:
     """Cancel a booking; its slot is free again. ``actor`` is the username of whoever cancels
     (the caller has checked that they may). Cancelling a cancelled booking changes nothing and
     publishes nothing, so a repeated denial or a double click is harmless. An occurrence of a
     series cancelled on its own is marked detached; ``in_series_action``: called by a series
-    action (cancelling several occurrences, or a series decision's denial).
+    action (cancelling several occurrences, or a series decision's denial). ``now``: the moment
+    of the cancellation (a sweep's clock), which the waitlist's offer uses too.
 
     ``must_be_active``: a booking found cancelled under the lock is a 404, as it would have
     been a moment earlier. A client that saw it active must not be told "cancelled by you"
@@ -249,7 +251,12 @@ def cancel_booking(
         if must_be_active and booking.status == CANCELLED:
             raise Http404("No Booking matches the given query.")
         return cancel_locked(
-            booking, actor=actor, cause=cause, reason=reason, in_series_action=in_series_action
+            booking,
+            actor=actor,
+            cause=cause,
+            reason=reason,
+            now=now,
+            in_series_action=in_series_action,
         )
 
 
@@ -277,11 +284,12 @@ def cancel_locked(
 ) -> Booking:
     """Cancel ``booking``, which the caller locked with ``lock_for_update`` in its transaction
     (a sweep that re-checks the booking's state under the lock before cancelling uses this)."""
+    now = now or timezone.now()
     with transaction.atomic(savepoint=False):
         if booking.status == CANCELLED:
             return booking
         booking.status = CANCELLED
-        booking.cancelled_at = now or timezone.now()
+        booking.cancelled_at = now
         booking.cancel_cause = cause
         booking.cancel_reason = (reason or "")[:MAX_REASON_LENGTH]
         fields = ["status", "cancelled_at", "cancel_cause", "cancel_reason", "updated_at"]
@@ -298,12 +306,15 @@ def cancel_locked(
             )
         )
         # Whatever the cause, the slot is free now: the waitlist's next in line gets it offered
-        # in this transaction (docs/waitlist.md).
+        # in this transaction (docs/waitlist.md), at the cancellation's moment: a sweep run with
+        # ``now=`` (or a clock it was given) decides what is still ahead by its clock, not the
+        # wall clock's.
         offer_freed_slot(
             room=booking.room,
             start=booking.use_start_dtm,
             end=booking.use_end_dtm,
             actor=actor,
+            now=now,
         )
         return booking
 

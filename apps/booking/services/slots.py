@@ -293,7 +293,7 @@ def held_conflict(room: Room, holds: list) -> Conflict:
         code="slot_held",
         holds=[
             {
-                "useStartDtm": format_iso(hold.use_start_dtm, zone=room.zone),
+                "useStartDtm": format_iso(hold.offered_start_dtm, zone=room.zone),
                 "useEndDtm": format_iso(hold.use_end_dtm, zone=room.zone),
                 "holdUntilDtm": format_iso(hold.hold_until, zone=room.zone),
             }

@@ -31,7 +31,11 @@ from apps.booking.models import Booking
 from apps.booking.models_waitlist import WaitlistEntry
 from apps.booking.services.bookings import create_booking
 from apps.booking.services.slots import active_room, checked_slot, lock_room
-from apps.booking.services.waitlist_offers import offer_freed_slot, waitlist_snapshot
+from apps.booking.services.waitlist_offers import (
+    bookable_start,
+    offer_freed_slot,
+    waitlist_snapshot,
+)
 from roombooking import bus
 from roombooking.datetimes import format_iso
 from roombooking.errors import Conflict
@@ -124,7 +128,7 @@ def withdraw_from_waitlist(
         if was_offered:
             offer_freed_slot(
                 room=entry.room,
-                start=entry.use_start_dtm,
+                start=entry.offered_start_dtm,
                 end=entry.use_end_dtm,
                 actor=actor.get_username(),
                 now=now,
@@ -135,7 +139,11 @@ def withdraw_from_waitlist(
 def accept_waitlist_offer(*, actor, entry_id: int, now: dt.datetime | None = None) -> Booking:
     """Book the held slot through ``create_booking`` (every check, event, approval and email of
     a booking). The entry's user or office staff (who then book for that user). 409 when the
-    entry is not offered or its hold ran out."""
+    entry is not offered or its hold ran out.
+
+    What is booked is the part offered that is still ahead: all of it while it has not begun;
+    after that, from the next whole minute to the end (a booking cannot start in the past). The
+    hold ends before that would be too short for the room (``last_acceptance``)."""
     now = now or timezone.now()
     with transaction.atomic():
         entry = _entry_for_writing(actor, entry_id)
@@ -161,7 +169,7 @@ def accept_waitlist_offer(*, actor, entry_id: int, now: dt.datetime | None = Non
         booking = create_booking(
             actor=actor,
             room_id=entry.room_id,
-            use_start_dtm=entry.use_start_dtm,
+            use_start_dtm=bookable_start(entry.offered_start_dtm, now=now),
             use_end_dtm=entry.use_end_dtm,
             booking_user=entry.user.get_username(),
             now=now,

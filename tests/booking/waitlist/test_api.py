@@ -37,6 +37,7 @@ def test_joining_answers_201_with_the_entry(alice, bob, room, slot, taken):
     assert response["Location"] == f"http://testserver/bookings/waitlist/{body['id']}"
     assert body["status"] == "WAITING"  # server-owned fields in the body are ignored
     assert body["holdUntilDtm"] is None and body["bookingId"] is None
+    assert body["offeredStartDtm"] is None
     assert body["userId"] == "alice" and body["roomId"] == room.pk
     assert body["useStartDtm"] == slot[0].isoformat()  # the room's offset
     assert body["waitingAhead"] == 0
@@ -116,6 +117,7 @@ def test_accepting_an_offer_answers_201_with_the_booking(alice, client_for, room
     services.cancel_booking(booking_id=taken.pk, actor="holder")
     offer = alice.get(f"/bookings/waitlist/{entry['id']}").json()
     assert offer["status"] == "OFFERED" and offer["holdUntilDtm"]
+    assert offer["offeredStartDtm"] == slot[0].isoformat()  # before it begins: the whole slot
     response = alice.post(f"/bookings/waitlist/{entry['id']}/accept")
     assert response.status_code == 201, response.json()
     booking = response.json()

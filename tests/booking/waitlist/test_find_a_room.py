@@ -123,6 +123,23 @@ def test_a_hold_is_a_held_busy_interval_without_whose_it_is(
     ]
 
 
+def test_a_hold_of_the_rest_of_a_slot_that_began_is_busy_from_its_offered_start(
+    taken, join, user, client_for, other_user, room, slot
+):
+    entry = join(user)
+    left = slot[0] + dt.timedelta(minutes=20, seconds=30)
+    with time_machine.travel(left, tick=False):
+        services.cancel_booking(booking_id=taken.pk, actor="holder")
+        (interval,) = busy(client_for(other_user), room, slot[0].date())
+    rest = slot[0] + dt.timedelta(minutes=21)
+    assert refreshed(entry).offered_start_dtm == rest
+    assert (interval["useStartDtm"], interval["useEndDtm"]) == (
+        rest.isoformat(),
+        slot[1].isoformat(),
+    )
+    assert interval["approvalStatus"] == "HELD"
+
+
 def test_the_holder_sees_their_hold_as_mine(hold, client_for, user, room, slot):
     (interval,) = busy(client_for(user), room, slot[0].date())
     assert interval["mine"] is True and interval["approvalStatus"] == "HELD"

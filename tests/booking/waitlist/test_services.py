@@ -19,6 +19,7 @@ from tests.booking.waitlist.conftest import HOUR, refreshed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+MINUTE = dt.timedelta(minutes=1)
 
 
 def waitlist_events() -> list[tuple[str, dict]]:
@@ -125,11 +126,19 @@ def test_the_hold_lasts_the_configured_time(taken, join, user):
     assert entry.hold_until - entry.offered_at == dt.timedelta(minutes=5)
 
 
-def test_a_hold_never_outlives_the_start_of_its_slot(taken, join, user, slot):
+def test_a_hold_offered_just_before_the_start_lasts_its_time_and_books_the_rest(
+    taken, join, user, slot
+):
+    # Once the slot has begun the rest can still be booked, so the hold is not cut at the start.
     entry = join(user)
-    with time_machine.travel(slot[0] - dt.timedelta(minutes=10), tick=False):
-        services.cancel_booking(booking_id=taken.pk, actor="holder")
-    assert refreshed(entry).hold_until == slot[0]
+    offered = slot[0] - dt.timedelta(minutes=10)
+    services.cancel_booking(booking_id=taken.pk, actor="holder", now=offered)
+    entry = refreshed(entry)
+    assert (entry.offered_start_dtm, entry.hold_until) == (slot[0], offered + 30 * MINUTE)
+    booking = services.accept_waitlist_offer(
+        actor=user, entry_id=entry.pk, now=slot[0] + 5 * MINUTE + dt.timedelta(seconds=30)
+    )
+    assert (booking.use_start_dtm, booking.use_end_dtm) == (slot[0] + 6 * MINUTE, slot[1])
 
 
 def test_a_denial_frees_the_slot_too(taken, join, user):
@@ -287,9 +296,12 @@ def test_the_sweep_ends_a_hold_and_offers_the_next_once(offered):
     assert kinds.count("WaitlistExpired") == 1 and kinds.count("WaitlistOffered") == 2
 
 
-def test_the_sweep_ends_waiting_entries_whose_slot_began(taken, join, user, slot):
+def test_the_sweep_ends_waiting_entries_whose_slot_ended(taken, join, user, slot):
     entry = join(user)
-    with time_machine.travel(slot[0], tick=False):
+    # Begun is not over: a release or an expiry may still offer the rest.
+    assert services.expire_waitlist_holds(now=slot[0] + MINUTE)["waiting"] == 0
+    assert refreshed(entry).status == "WAITING"
+    with time_machine.travel(slot[1], tick=False):
         assert services.expire_waitlist_holds()["waiting"] == 1
     assert refreshed(entry).status == "EXPIRED"
     [(kind, payload)] = [e for e in waitlist_events() if e[0] == "WaitlistExpired"]
