@@ -105,9 +105,6 @@ def invite(
     attached to ``message`` for one recipient."""
     method = method_for(message, state)
     status = ical.CANCELLED if method == ical.CANCEL else state.status
-    summary = f"Meeting room: {event.room_name}"
-    if status == ical.TENTATIVE:
-        summary += " (waiting for approval)"
     managers = getattr(event, "room_managers", None) or getattr(event, "approvers", ())
     description = message.body
     if managers:
@@ -118,12 +115,18 @@ def invite(
         start=event.use_start_dtm,
         end=event.use_end_dtm,
         status=status,
-        summary=summary,
+        summary=summary_for(event.room_name, status),
         description=description,
         sequence=state.sequence,
         attendees=attendees(event, message, recipient_username, recipient_email),
     )
     return method, ical.invite_spec(method=method, stamp=now, events=[vevent])
+
+
+def summary_for(room_name: str, status: str) -> str:
+    """The calendar entry's title: the room, and whether it still waits for approval."""
+    summary = f"Meeting room: {room_name}"
+    return summary + " (waiting for approval)" if status == ical.TENTATIVE else summary
 
 
 def attendees(

@@ -128,9 +128,6 @@ def invite(
     for occurrence in occurrences(event):
         state = states[occurrence.booking_id]
         status = ical.CANCELLED if method == ical.CANCEL else state.status
-        summary = f"Meeting room: {event.room_name}"
-        if status == ical.TENTATIVE:
-            summary += " (waiting for approval)"
         vevents.append(
             ical.invite_event_spec(
                 booking_id=occurrence.booking_id,
@@ -138,7 +135,7 @@ def invite(
                 start=occurrence.start,
                 end=occurrence.end,
                 status=status,
-                summary=summary,
+                summary=invites.summary_for(event.room_name, status),
                 # The summary's whole body would repeat every occurrence in every VEVENT.
                 description=(
                     f"{message.contents}\n\nSeries #{event.series_id}, "
