@@ -321,9 +321,9 @@ def report(results: dict) -> None:
         ]
     shares = results["shares"]
     rows += [
-        ("booking: share of the limit (median)", f"{shares['booking_share_of_limit']:.0%}"),
+        ("booking: share of the limit (median)", f"{shares['booking_share_of_limit']:.1%}"),
         ("  rounds' range", _range(shares.get("booking_share_range"))),
-        ("list page: share of the limit (median)", f"{shares['list_share_of_limit']:.0%}"),
+        ("list page: share of the limit (median)", f"{shares['list_share_of_limit']:.1%}"),
         ("  rounds' range", _range(shares.get("list_share_range"))),
         ("p99 at half the best booking rate, ms", f"{results['half_load']['p99_ms']:.1f}"),
     ]
