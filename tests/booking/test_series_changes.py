@@ -208,6 +208,38 @@ def test_a_move_onto_the_bookers_own_hold_goes_through(client_for, user, room, w
     assert active_starts(series_id) == [FIRST + w * WEEK + 2 * HOUR for w in range(4)]
 
 
+def test_people_waiting_for_slots_the_series_moves_through_do_not_block_it(
+    client_for, user, other_user, room, weekly
+):
+    """Moved a week later, each Monday takes the next one's old slot. Bob waits for the third
+    Monday's slot and Carol for the first's: the move goes through (an old slot is offered only
+    once every occurrence has moved, or it would be held against the one moving into it), the
+    first Monday, free now, is offered to Carol, and Bob's, taken again, is not."""
+    from apps.booking.models_waitlist import WaitlistEntry
+    from tests.factories import UserFactory
+
+    series_id, ids = weekly
+    carol = UserFactory(username="carol")
+    for who, monday in ((other_user, 2), (carol, 0)):
+        services.join_waitlist(
+            actor=who,
+            room_id=room.pk,
+            use_start_dtm=FIRST + monday * WEEK,
+            use_end_dtm=FIRST + monday * WEEK + HOUR,
+        )
+    answer = patch(
+        client_for(user),
+        ids[0],
+        "all",
+        useStartDtm=(FIRST + WEEK).isoformat(),
+        useEndDtm=(FIRST + WEEK + HOUR).isoformat(),
+    )
+    assert answer.status_code == 200, answer.content
+    assert active_starts(series_id) == [FIRST + w * WEEK for w in range(1, 5)]
+    statuses = dict(WaitlistEntry.objects.values_list("user__username", "status"))
+    assert statuses == {"bob": "WAITING", "carol": "OFFERED"}
+
+
 def test_moving_a_series_to_another_room(client_for, user, other_room, weekly):
     series_id, ids = weekly
     answer = patch(client_for(user), ids[2], "following", roomId=other_room.pk)

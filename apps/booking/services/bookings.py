@@ -217,7 +217,10 @@ def change_booking(
                     slot_changed=slot_changed,
                 )
             )
-            if slot_changed:  # the old slot is free now (docs/waitlist.md)
+            # The old slot is free now (docs/waitlist.md). A series move offers its occurrences'
+            # old slots once all have moved: offered now, an old slot would be held against the
+            # next occurrence moving into it.
+            if slot_changed and not in_series_action:
                 offer_freed_slot(
                     room=old_room, start=old_start, end=old_end, actor=actor.get_username(), now=now
                 )

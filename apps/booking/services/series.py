@@ -49,6 +49,7 @@ from apps.booking.services.slots import (
     lock_room,
     slot_conflict,
 )
+from apps.booking.services.waitlist_offers import offer_freed_slot
 from roombooking import bus
 from roombooking.datetimes import DateTimeInputError, format_iso, make_aware
 from roombooking.errors import Conflict
@@ -217,6 +218,14 @@ def change_series(
                 )
             except ValidationError as error:
                 raise _for_occurrence(error, booking.use_start_dtm, room) from None
+        for booking, _new_start, _new_end in order:  # what no occurrence moved into is free
+            offer_freed_slot(
+                room=booking.room,
+                start=booking.use_start_dtm,
+                end=booking.use_end_dtm,
+                actor=actor.get_username(),
+                now=now,
+            )
         moved = sorted(
             Booking.objects.filter(pk__in=moved_ids).select_related("room", "booking_user"),
             key=lambda b: b.use_start_dtm,
