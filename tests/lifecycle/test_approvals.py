@@ -10,6 +10,7 @@ import pytest
 
 from apps.booking import services as booking_services
 from apps.booking.events import CANCELLED, CAUSE_EXPIRED
+from apps.booking.models import Booking
 from apps.confirm import services
 from apps.confirm.events import EXPIRED
 from apps.confirm.models import Confirm
@@ -261,6 +262,27 @@ def test_a_series_waiting_as_a_whole_reminds_its_managers_once_not_once_per_occu
     for request in requests:
         assert f"booking #{request.booking_id}" in row.body
     assert "the first by" in row.body  # the earliest occurrence's expiry
+
+
+def test_an_occurrence_given_to_someone_else_is_reminded_apart_naming_its_booker(
+    user, other_user, staff_user, plain_room, settings
+):
+    settings.CONFIRM_REMIND_AFTER = dt.timedelta(minutes=60)
+    series = _series(user, plain_room, count=3)
+    first, second, third = Booking.objects.filter(series=series).order_by("use_start_dtm")
+    booking_services.change_booking(
+        actor=staff_user, booking_id=third.pk, booking_user=other_user.username
+    )
+    since = max(Confirm.objects.filter(series_id=series.pk).values_list("pending_since", flat=True))
+
+    assert len(services.remind_pending_approvals(now=since + 60 * MINUTE)) == 3
+    [summary] = EventLog.objects.filter(event_type="SeriesReminderDue")
+    assert summary.payload["user_id"] == user.username
+    assert summary.payload["booking_ids"] == [first.pk, second.pk]
+    [alone] = EventLog.objects.filter(
+        event_type="ConfirmReminderDue", payload__in_series_action=False
+    )
+    assert (alone.booking_id, alone.payload["user_id"]) == (third.pk, other_user.username)
 
 
 def test_an_occurrence_due_alone_gets_the_single_reminder(user, plain_room, settings):

@@ -59,13 +59,14 @@ def remind_pending_approvals(*, now: dt.datetime | None = None) -> list[int]:
         status=BOOKED, reminded_at__isnull=True, pending_since__lte=cutoff, use_start_dtm__gt=now
     ).order_by("pending_since", "pk")
     alone, by_series = [], defaultdict(list)
-    for confirm_id, booking_id, series_id, room_id in due.values_list(
-        "pk", "booking_id", "series_id", "room_id"
+    for confirm_id, booking_id, series_id, room_id, user_id in due.values_list(
+        "pk", "booking_id", "series_id", "room_id", "user_id"
     )[:SWEEP_LIMIT]:
         if series_id is None:
             alone.append((confirm_id, booking_id))
-        else:  # a room each: an occurrence moved alone to another room has other approvers
-            by_series[(series_id, room_id)].append((confirm_id, booking_id))
+        else:  # a room each: an occurrence moved alone to another room has other approvers;
+            # a booker each: one given to someone else is theirs, and the summary names its booker
+            by_series[(series_id, room_id, user_id)].append((confirm_id, booking_id))
     reminded = []
     for group in [[request] for request in alone] + list(by_series.values()):
         reminded += _remind(group, cutoff=cutoff, now=now)
