@@ -93,8 +93,9 @@ def deliver(*, notification_id: int) -> Outcome:
         _fail(mine, f"gave up after {row.attempts - 1} attempts that never finished")
         return Outcome("failed")
 
+    invite, invite_error = _invite_of(row)  # before SMTP, outside its breaker: not its failure
     try:
-        smtp_breaker.call(_send, row)
+        smtp_breaker.call(_send, row, invite)
     except pybreaker.CircuitBreakerError:
         mine.update(attempts=F("attempts") - 1)
         return _retry_later(mine, _breaker_wait() or 1.0)
@@ -113,9 +114,20 @@ def deliver(*, notification_id: int) -> Outcome:
         send_dtm=timezone.now(),
         claimed_at=None,
         retry_at=None,
-        last_error="",
+        last_error=invite_error,
     )
     return Outcome("sent")
+
+
+def _invite_of(row: Notification) -> tuple[str, str]:
+    """The row's invite.ics text, and why it is missing if it could not be rendered: the email
+    then goes without it (an email without its invite is better than none, and retrying cannot
+    render it any better), and the row says so in ``last_error``."""
+    try:
+        return row.invite_text(), ""
+    except Exception as exc:
+        logger.exception("notification %s: its calendar invite could not be rendered", row.pk)
+        return "", f"sent without its calendar invite: {type(exc).__name__}: {exc}"[:2000]
 
 
 def _retry_later(mine, seconds: float) -> Outcome:
@@ -162,7 +174,7 @@ def _fail(mine, error: str) -> None:
     logger.error("notification gave up: %s", error)
 
 
-def _send(row: Notification) -> None:
+def _send(row: Notification, invite: str) -> None:
     with get_connection(fail_silently=False) as connection:
         message = EmailMessage(
             subject=row.subject,
@@ -172,7 +184,6 @@ def _send(row: Notification) -> None:
             headers={"X-Notification-Id": str(row.pk)},
             connection=connection,
         )
-        invite = row.invite_text()
         if invite:
             message.attach(calendar_part(invite, row.ical_method))
         message.send()

@@ -122,6 +122,26 @@ def test_a_row_written_with_its_text_keeps_it(people, smtp):
     assert str(vevent(sent)["SUMMARY"]).startswith("Old Meeting room: Orion")
 
 
+def test_an_invite_that_cannot_be_rendered_does_not_hold_the_email_back(people, smtp):
+    """Rendering happens in the worker, before SMTP and outside its breaker: a spec it cannot
+    render sends the email without the invite (once, saying so on the row), and counts as no
+    SMTP failure."""
+    created = booking_created()
+    [seq] = publish(created)
+    [row] = rows_for(seq)
+    broken = {**row.ical_spec, "stamp": "not a time"}
+    Notification.objects.filter(pk=row.pk).update(ical_spec=broken)
+    failures = delivery.smtp_breaker.fail_counter
+
+    assert delivery.deliver(notification_id=row.pk).result == "sent"
+    [received] = [m for m in smtp.messages if m["X-Notification-Id"] == str(row.pk)]
+    assert [p.get_content_type() for p in received.walk()] == ["text/plain"]
+    row.refresh_from_db()
+    assert row.status == Notification.Status.SENT and row.attempts == 1
+    assert row.last_error.startswith("sent without its calendar invite: ValueError")
+    assert delivery.smtp_breaker.fail_counter == failures
+
+
 def test_the_uid_uses_the_configured_domain(people, settings):
     settings.CALENDAR_DOMAIN = "rooms.example.com"
     created = booking_created()
