@@ -33,6 +33,7 @@ _LATEST_OFFSET = dt.timedelta(hours=12)
 FREE_ROOM_FIELDS = ("id", "name", "capacity", "location", "equipment", "time_zone")
 POLICY_CHECK_FIELDS = ("min_duration", "max_duration", "max_days_ahead", "has_opening_hours")
 HOURS_FIELDS = ("weekday", "opens", "closes")
+CANDIDATE_FIELDS = (*FREE_ROOM_FIELDS, *POLICY_CHECK_FIELDS)
 
 
 def free_rooms(
@@ -64,15 +65,14 @@ def free_rooms(
         rooms = RoomFilter().with_equipment(rooms, "equipment", equipment)
     # A row per (room, opening hours row): a room has at most seven, and none when always open.
     rows = rooms.order_by("capacity", "name", "id").values(
-        *FREE_ROOM_FIELDS, *POLICY_CHECK_FIELDS, *(f"opening_hours__{f}" for f in HOURS_FIELDS)
+        *CANDIDATE_FIELDS, *(f"opening_hours__{f}" for f in HOURS_FIELDS)
     )
     candidates: dict[int, Room] = {}
     hours: dict[int, list[OpeningHours]] = {}
     for row in rows:
         room = candidates.get(row["id"])
         if room is None:
-            fields = (*FREE_ROOM_FIELDS, *POLICY_CHECK_FIELDS)
-            room = candidates[row["id"]] = Room(**{name: row[name] for name in fields})
+            room = candidates[row["id"]] = Room(**{name: row[name] for name in CANDIDATE_FIELDS})
             hours[room.pk] = []
         if row["opening_hours__weekday"] is not None:
             hours[room.pk].append(_opening_hours(room.pk, row, "opening_hours__"))

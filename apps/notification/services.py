@@ -22,6 +22,11 @@ from roombooking.events import Event
 
 logger = logging.getLogger(__name__)
 _local = threading.local()  # this thread's batch of ids waiting for its transaction's commit
+# The calendar states this transaction wrote, by booking id. A booking's cascade publishes several
+# events in one transaction (BookingCreated, then ConfirmRequested); each needs the booking's
+# calendar state after the one before, which this very transaction wrote under the booking's bus
+# lock: remembered instead of read back (roombooking.txmemo), one query less per event.
+MEMO = "notification.calendar"
 
 
 def notify_for_event(
@@ -86,31 +91,15 @@ def notify_for_event(
         occurrence_invites.record(seq=seq, states=occurrences)
         _hand_off_after_commit([n.pk for n in created if n.status == Notification.Status.PENDING])
         if calendar is not None and created:
-            _remember(event.booking_id, invites.PreviousInvite(seq, *calendar_fields(calendar)))
+            previous = invites.PreviousInvite(seq, *calendar_fields(calendar))
+            txmemo.remember(MEMO, event.booking_id, previous)
         for booking_id, state in (occurrences or {}).items():
-            _remember(booking_id, invites.PreviousInvite(seq, *calendar_fields(state)))
+            txmemo.remember(MEMO, booking_id, invites.PreviousInvite(seq, *calendar_fields(state)))
     return created
 
 
 def calendar_fields(state: invites.CalendarState) -> tuple[str, str, int]:
     return state.status, state.fingerprint, state.sequence
-
-
-# --- The calendar states this transaction wrote --------------------------------------------------
-# A booking's cascade publishes several events in one transaction (BookingCreated, then
-# ConfirmRequested); each needs the booking's calendar state after the one before. The rows that
-# hold it were written by this very transaction, under the booking's bus lock, so the state is
-# remembered instead of read back (roombooking.txmemo: not after a rollback to a savepoint it was
-# written in): one query less per event.
-MEMO = "notification.calendar"
-
-
-def _remember(booking_id: int, previous: invites.PreviousInvite) -> None:
-    txmemo.remember(MEMO, booking_id, previous)
-
-
-def _remembered(booking_id: int) -> invites.PreviousInvite | None:
-    return txmemo.recall(MEMO, booking_id)
 
 
 def _withdrawals(
@@ -147,7 +136,7 @@ def _already_written(
     if new_booking:
         return set(), invites.next_state(event, seq=seq, previous=None)
     if fresh:  # a new seq has no rows yet; the booking's state may be this transaction's own
-        previous = _remembered(event.booking_id)
+        previous = txmemo.recall(MEMO, event.booking_id)
         if previous is not None:
             return set(), invites.next_state(event, seq=seq, previous=previous)
     earlier = (

@@ -93,13 +93,11 @@ def rooms_taking(
     start: dt.datetime,
     end: dt.datetime,
     now: dt.datetime,
-    hours: dict[int, list[OpeningHours]] | None = None,
+    hours: dict[int, list[OpeningHours]],
 ) -> list[Room]:
     """The ``rooms`` whose policies accept a booking of [start, end) (the per-person limit
-    aside: it depends on who books). ``hours``: the rooms' opening hours by room id, when the
-    caller has read them; otherwise one query, for the rooms that have some."""
-    if hours is None:
-        hours = hours_by_room([room for room in rooms if room.has_opening_hours])
+    aside: it depends on who books). ``hours``: the rooms' opening hours by room id, read by
+    the caller (``hours_by_room``, or joined into its own query)."""
     return [
         room
         for room in rooms
