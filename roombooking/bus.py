@@ -28,6 +28,7 @@ from django.db import transaction
 
 from roombooking.events import Event, event_type
 from roombooking.models import EventLog
+from roombooking.statements import Template
 
 _local = threading.local()
 
@@ -106,9 +107,25 @@ def lock_booking(booking_id: int | None) -> None:
 
 def has_logged(*, booking_id: int, types: list[type[Event]]) -> bool:
     """Whether the log holds an event of one of ``types`` about ``booking_id``."""
-    return EventLog.objects.filter(
-        booking_id=booking_id, event_type__in=[t.type_name() for t in types]
-    ).exists()
+    names = tuple(t.type_name() for t in types)
+    if not names:
+        return False
+    template = _LOGGED.get(names)
+    if template is None:  # compiled once per list of types (roombooking/statements.py)
+        template = _LOGGED.setdefault(names, Template(_logged(names), booking_id=int))
+    return bool(template.rows(booking_id=booking_id))
+
+
+_LOGGED: dict[tuple[str, ...], Template] = {}
+
+
+def _logged(names: tuple[str, ...]):
+    def build(*, booking_id: int):
+        return EventLog.objects.filter(booking_id=booking_id, event_type__in=names).values_list(
+            "pk"
+        )[:1]
+
+    return build
 
 
 def replay(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.booking.events import BOOKED
 from apps.booking.models import Booking, Room, Series
 from roombooking.roles import is_office_staff
+from roombooking.statements import Template
 
 
 def active_bookings() -> QuerySet[Booking]:
@@ -70,7 +71,13 @@ def overlapping_bookings(
 
 
 def room_manager_usernames(room: Room) -> tuple[str, ...]:
-    return tuple(sorted(room.managers.values_list("username", flat=True)))
+    return tuple(sorted(name for (name,) in _MANAGER_NAMES.rows(room_id=room.pk)))
+
+
+# Every booking event carries them: compiled once (roombooking/statements.py).
+_MANAGER_NAMES = Template(
+    lambda *, room_id: Room(pk=room_id).managers.values_list("username"), room_id=int
+)
 
 
 def rooms() -> QuerySet[Room]:

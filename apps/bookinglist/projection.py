@@ -57,7 +57,12 @@ class RowState:
         return [f.name for f in dataclasses.fields(cls)]
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The fields by name, lists copied: ``dataclasses.asdict`` deep-copies every value,
+        which was a twentieth of a booking's Python CPU when profiled."""
+        return {
+            name: list(value) if isinstance(value, list) else value
+            for name, value in vars(self).items()
+        }
 
 
 def apply_event(

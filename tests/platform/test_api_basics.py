@@ -26,6 +26,23 @@ def test_token_from_drf_create_token_authenticates(api_client, user, capsys):
 
 
 @pytest.mark.django_db
+def test_a_token_answers_as_drfs_token_authentication(api_client, user, other_user):
+    """The token lookup runs from a compiled template (roombooking/authentication.py); what it
+    answers is DRF's: the token's user, an unknown token and an inactive user's token refused."""
+    token = Token.objects.create(user=user)
+    response = api_client.get("/bookings", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == user and response.wsgi_request.auth == token
+    unknown = api_client.get("/bookings", HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert (unknown.status_code, unknown.json()["message"]) == (401, "Invalid token.")
+    other_user.is_active = False
+    other_user.save()
+    inactive = Token.objects.create(user=other_user)
+    refused = api_client.get("/bookings", HTTP_AUTHORIZATION=f"Token {inactive.key}")
+    assert (refused.status_code, refused.json()["message"]) == (401, "User inactive or deleted.")
+
+
+@pytest.mark.django_db
 def test_session_login_for_the_browsable_api(client, user):
     page = client.get("/api-auth/login/")
     assert page.status_code == 200

@@ -38,6 +38,7 @@ from apps.booking.services.users import active_user
 from apps.booking.services.waitlist_offers import offer_freed_slot
 from roombooking import bus
 from roombooking.roles import is_office_staff
+from roombooking.statements import Template, counted
 
 UNCHANGED: Any = object()  # "not given" for change_booking's optional arguments
 MAX_REASON_LENGTH = Booking._meta.get_field("cancel_reason").max_length
@@ -355,12 +356,15 @@ def future_limit_violations(
     FOR UPDATE would block, and a transaction waiting on ours in the exclusion check could then
     wait for us in turn (a deadlock the scale-out drill found).
     """
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
+    _LOCK_PERSON.rows(user_id=user.pk)
     limit = settings.BOOKING_MAX_FUTURE_PER_USER
+    now = now or timezone.now()
     held_bookings = selectors.future_bookings_of(user, now=now)
     if exclude_id is not None:
         held_bookings = held_bookings.exclude(pk=exclude_id)
-    held = held_bookings.count()
+        held = held_bookings.count()
+    else:  # every booking asks this: compiled once (roombooking/statements.py)
+        [(held,)] = _HELD_COUNT.rows(user_id=user.pk, now=now)
     if held >= limit:
         raise ValidationError(
             {
@@ -378,6 +382,21 @@ def future_limit_violations(
         held=held_bookings.filter(room=room).count(),
     )
     return [violation] if violation else []
+
+
+_LOCK_PERSON = Template(
+    lambda *, user_id: (
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk")
+    ),
+    user_id=int,
+)
+_HELD_COUNT = Template(
+    lambda *, user_id, now: counted(
+        selectors.future_bookings_of(get_user_model()(pk=user_id), now=now)
+    ),
+    user_id=int,
+    now=dt.datetime,
+)
 
 
 def snapshot(booking: Booking, *, actor: str, in_series_action: bool = False) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.core.exceptions import EmptyResultSet, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists
 from django.utils import timezone
@@ -21,6 +21,7 @@ from apps.booking.services import policies
 from roombooking.datetimes import DateTimeInputError, format_iso, make_aware
 from roombooking.errors import Conflict
 from roombooking.roles import is_office_staff, manages
+from roombooking.statements import Template
 
 T = TypeVar("T")
 
@@ -52,18 +53,21 @@ def room_for_booking(room_id: object) -> Room:
     waits for the change to commit and reads the new policies (and opening hours) after it.
     Bookings do not block each other: share locks do not conflict. SQLite needs none: its
     writers take turns from their first statement (IMMEDIATE transactions)."""
-    rooms = Room.objects.filter(pk=room_id)  # ValueError/TypeError: not an id
     connection = transaction.get_connection()
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
-        return rooms.get()
-    try:
-        sql, params = rooms.query.sql_with_params()
-    except EmptyResultSet:  # an id out of the column's range
-        raise Room.DoesNotExist from None
-    found = list(Room.objects.raw(f"{sql} FOR SHARE", params))
+        return Room.objects.filter(pk=room_id).get()  # ValueError/TypeError: not an id
+    room_id = int(room_id)  # the ORM's conversion: ValueError/TypeError when not an id
+    if not -(2**63) <= room_id < 2**63:  # the ORM finds none either (no such bigint)
+        raise Room.DoesNotExist
+    found = _ROOM_FOR_SHARE.objects(room_id=room_id)
     if not found:
         raise Room.DoesNotExist
     return found[0]
+
+
+_ROOM_FOR_SHARE = Template(
+    lambda *, room_id: Room.objects.filter(pk=room_id), room_id=int, suffix=" FOR SHARE"
+)
 
 
 def aware(value: dt.datetime, *, room: Room, field: str) -> dt.datetime:
@@ -158,21 +162,42 @@ def slot_conflict(
     slots do not count), or else live holds for anyone but ``holder``. The caller holds the
     room's lock. A series move asks it for every occurrence before moving any, so that its 409
     lists every date in the way, held ones too (apps.booking.services.series)."""
-    bookings = selectors.overlapping_bookings(room_id=slot.room.pk, start=slot.start, end=slot.end)
+    values = {"room_id": slot.room.pk, "start": slot.start, "end": slot.end, "now": now}
+    values["holder_id"] = holder.pk
+    # Usually both are empty: one statement asks both questions; a 409 then lists.
+    if exclude_ids:
+        taken, held = _taken_or_held(**values, exclude_ids=exclude_ids).get()
+    else:  # every booking asks this: compiled once (roombooking/statements.py)
+        taken, held = _TAKEN_OR_HELD.rows(**values)[0]
+    if taken:
+        bookings = _in_the_way(**values, exclude_ids=exclude_ids)[0]
+        return conflict(slot.room, list(bookings), actor=actor)
+    if held:
+        return held_conflict(slot.room, list(_in_the_way(**values)[1]))
+    return None
+
+
+def _in_the_way(*, room_id, start, end, now, holder_id, exclude_ids=()):
+    """Active bookings of the room overlapping [start, end) but ``exclude_ids``, and live holds
+    of it for anyone but ``holder_id``."""
+    bookings = selectors.overlapping_bookings(room_id=room_id, start=start, end=end)
     if exclude_ids:
         bookings = bookings.exclude(pk__in=exclude_ids)
     holds = selectors_waitlist.live_holds(
-        room_id=slot.room.pk, start=slot.start, end=slot.end, now=now, exclude_user_id=holder.pk
+        room_id=room_id, start=start, end=end, now=now, exclude_user_id=holder_id
     )
-    # Usually both are empty: one statement asks both questions; a 409 then lists.
-    taken, held = (
-        Room.objects.filter(pk=slot.room.pk).values_list(Exists(bookings), Exists(holds)).get()
-    )
-    if taken:
-        return conflict(slot.room, list(bookings), actor=actor)
-    if held:
-        return held_conflict(slot.room, list(holds))
-    return None
+    return bookings, holds
+
+
+def _taken_or_held(**values):
+    bookings, holds = _in_the_way(**values)
+    return Room.objects.filter(pk=values["room_id"]).values_list(Exists(bookings), Exists(holds))
+
+
+_TAKEN_OR_HELD = Template(
+    _taken_or_held,
+    room_id=int, start=dt.datetime, end=dt.datetime, now=dt.datetime, holder_id=int,
+)  # fmt: skip
 
 
 ROOM_LOCK_CLASS = 0x524F4F4D  # "ROOM": the advisory lock class of rooms (bus locks use 1 key)

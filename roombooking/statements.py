@@ -1,0 +1,170 @@
+"""Statements of a fixed shape, compiled once per process and then run with new values.
+
+The ORM builds and compiles every statement anew: on a booking that was about a third of its
+Python CPU (docs/performance.md), on a list page the token lookup alone a sixth. A ``Template``
+compiles the queryset its builder returns once, from a call with marker values in place of the
+arguments; each run puts the call's values where the markers landed in the compiled parameters.
+So the SQL stays the selector's own (the builder calls the selectors), and only the work of
+building and compiling it is saved.
+
+A builder's SQL must not depend on its arguments' values (no branching or arithmetic on them):
+the template is compiled a second time with the markers in the opposite order, and a builder
+whose SQL or parameter positions differ between the two is refused (``TemplateError``).
+
+PostgreSQL only: other backends adapt values before they reach the parameters (SQLite turns
+datetimes into text, so the markers cannot be found), and there the builder's queryset simply
+runs through the ORM. Both paths give the same rows (tests/platform/test_statements.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import F, Func, IntegerField, Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.transaction import TransactionManagementError
+
+_MARKER_EPOCH = dt.datetime(2901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)  # no real booking is this late
+
+
+def counted(queryset: QuerySet) -> QuerySet:
+    """``queryset.count()`` as a queryset of one row, ``(n,)``, for a template to run.
+    ``COUNT`` as a plain function: the ``Count`` aggregate would group by the primary key here."""
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return queryset.order_by().values_list(count)
+
+
+class TemplateError(Exception):
+    """A builder whose SQL depends on its arguments' values cannot be a template."""
+
+
+def _marker(kind: type, number: int) -> object:
+    if kind is int:
+        return 1_987_600_000 + number  # within a 32-bit integer column's range
+    if kind is dt.datetime:
+        return _MARKER_EPOCH + dt.timedelta(days=number, microseconds=number)
+    if kind is str:
+        return f"\x1fmarker-{number}\x1f"
+    raise TypeError(f"no marker for {kind!r}")
+
+
+class _Compiled:
+    def __init__(self, queryset: QuerySet, markers: dict[object, str], suffix: str) -> None:
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        self.sql = sql + suffix
+        self.needs_transaction = bool(queryset.query.select_for_update)
+        # Each parameter: the argument it takes its value from, or its constant value.
+        self.slots: list[tuple[str | None, object]] = []
+        for param in params:
+            if isinstance(param, (list, tuple, set, dict)):
+                raise TemplateError(f"a parameter holds several values: {param!r}")
+            name = markers.get(param) if isinstance(param, (int, str, dt.datetime)) else None
+            self.slots.append((name, None if name else param))
+        missing = set(markers.values()) - {name for name, _ in self.slots}
+        if missing:
+            raise TemplateError(f"arguments not in the statement: {sorted(missing)}")
+        fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
+        self.converters = compiler.get_converters(fields)
+        self.compiler = compiler
+        self.klass_info = compiler.klass_info
+        self.select = compiler.select
+
+
+class Template:
+    """``Template(build, room_id=int, start=dt.datetime)``: ``build(room_id=…, start=…)``
+    returns a queryset whose SQL has the same shape for every value; ``suffix`` is appended to
+    its SQL (``" FOR SHARE"``, which the ORM cannot say)."""
+
+    made: list[Template] = []  # every template, for the test comparing each with the ORM
+
+    def __init__(self, build: Callable[..., QuerySet], *, suffix: str = "", **kinds: type):
+        self.build, self.suffix, self.kinds = build, suffix, kinds
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+        Template.made.append(self)
+
+    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
+        """The rows of the builder's queryset for ``values`` (tuples, values converted as the
+        ORM converts them)."""
+        compiled = self._for(using)
+        if compiled is None:
+            return [tuple(row) for row in self.build(**values).using(using)]
+        rows = self._execute(compiled, using, values)
+        if compiled.converters:
+            rows = [
+                tuple(row) for row in compiled.compiler.apply_converters(rows, compiled.converters)
+            ]
+        return rows
+
+    def objects(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Model]:
+        """The model instances of the builder's queryset for ``values`` (``select_related``
+        ones attached), as iterating the queryset gives them."""
+        compiled = self._for(using)
+        if compiled is None:
+            return list(self.build(**values).using(using))
+        rows = self.rows(using=using, **values)
+        info, select = compiled.klass_info, compiled.select
+        first, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[first:end]]
+        populators = get_related_populators(info, select, using)
+        found = []
+        for row in rows:
+            instance = info["model"].from_db(using, init_list, row[first:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            found.append(instance)
+        return found
+
+    def sql_with_params(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any):
+        """The statement a run sends (for the tests comparing it with the ORM's own)."""
+        compiled = self._for(using)
+        return compiled.sql, self._params(compiled, values)
+
+    def _for(self, using: str) -> _Compiled | None:
+        connection = connections[using]
+        if connection.vendor != "postgresql":
+            return None
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(using) or self._compile(using)
+                self._compiled[using] = compiled
+        return compiled
+
+    def _compile(self, using: str) -> _Compiled:
+        names = list(self.kinds)
+        ascending = {_marker(self.kinds[name], n): name for n, name in enumerate(names)}
+        descending = {
+            _marker(self.kinds[name], len(names) - n): name for n, name in enumerate(names)
+        }
+        compiled = [
+            _Compiled(self._build(markers, using), markers, self.suffix)
+            for markers in (ascending, descending)
+        ]
+        first, second = compiled
+        if first.sql != second.sql or [n for n, _ in first.slots] != [n for n, _ in second.slots]:
+            raise TemplateError(f"{self.build.__qualname__}: its SQL depends on the values")
+        return first
+
+    def _build(self, markers: dict[object, str], using: str) -> QuerySet:
+        return self.build(**{name: marker for marker, name in markers.items()}).using(using)
+
+    def _params(self, compiled: _Compiled, values: dict[str, Any]) -> list[object]:
+        if values.keys() != self.kinds.keys():
+            raise TypeError(f"expected {sorted(self.kinds)}, got {sorted(values)}")
+        return [values[name] if name else constant for name, constant in compiled.slots]
+
+    def _execute(self, compiled: _Compiled, using: str, values: dict[str, Any]) -> list[tuple]:
+        connection = connections[using]
+        if compiled.needs_transaction and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, self._params(compiled, values))
+            return cursor.fetchall()

@@ -1,0 +1,168 @@
+"""roombooking.statements: a template runs exactly the statement the ORM would build for the same
+values, and refuses builders whose SQL depends on the values."""
+
+import datetime as dt
+import random
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from apps.booking import services
+from apps.booking.models import Booking, Room
+from apps.booking.services import bookings as booking_services  # noqa: F401 (its templates)
+from apps.booking.services import slots  # noqa: F401 (its templates)
+from roombooking import authentication, bus  # noqa: F401 (their templates)
+from roombooking.models import EventLog
+from roombooking.statements import Template, TemplateError, counted
+from tests.factories import UserFactory
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="templates compile on PostgreSQL only (CI runs it)"
+)
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def room(db):
+    return services.create_room(name="Room 101", capacity=6)
+
+
+@pytest.fixture
+def booking(room):
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=3)
+    return services.create_booking(
+        actor=UserFactory(username="alice"),
+        room_id=room.pk,
+        use_start_dtm=start,
+        use_end_dtm=start + dt.timedelta(hours=1),
+    )
+
+
+def _sample(kind: type, rng: random.Random) -> object:
+    if kind is int:
+        return rng.randrange(1, 2**31)
+    if kind is dt.datetime:
+        return dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
+            seconds=rng.randrange(10**9), microseconds=rng.randrange(10**6)
+        )
+    return "".join(rng.choice("abcdef0123456789") for _ in range(40))
+
+
+@on_postgresql
+def test_every_template_sends_the_statement_the_orm_builds_for_the_same_values():
+    from apps.booking.events import BookingCancelled
+
+    bus.has_logged(booking_id=1, types=[BookingCancelled])  # its templates are made on first use
+    assert len(Template.made) >= 7
+    rng = random.Random(20261127)
+    for template in Template.made:
+        for _ in range(5):
+            values = {name: _sample(kind, rng) for name, kind in template.kinds.items()}
+            expected_sql, expected_params = template.build(**values).query.sql_with_params()
+            sql, params = template.sql_with_params(**values)
+            assert sql == expected_sql + template.suffix, template.build
+            assert list(params) == list(expected_params), template.build
+
+
+@on_postgresql
+def test_rows_and_instances_are_the_orms(room):
+    template = Template(lambda *, room_id: Room.objects.filter(pk=room_id), room_id=int)
+    [found] = template.objects(room_id=room.pk)
+    assert (type(found), found.pk, found.name, found._state.adding) == (
+        Room,
+        room.pk,
+        room.name,
+        False,
+    )
+    assert template.objects(room_id=room.pk + 1000) == []
+    names = Template(
+        lambda *, room_id: Room.objects.filter(pk=room_id).values_list("name", "capacity"),
+        room_id=int,
+    )
+    assert names.rows(room_id=room.pk) == list(
+        Room.objects.filter(pk=room.pk).values_list("name", "capacity")
+    )
+
+
+def test_counted_is_count(booking):
+    bookings = Booking.objects.filter(room=booking.room)
+    template = Template(
+        lambda *, room_id: counted(Booking.objects.filter(room_id=room_id)), room_id=int
+    )
+    assert template.rows(room_id=booking.room.pk) == [(bookings.count(),)] == [(1,)]
+    assert template.rows(room_id=booking.room.pk + 1000) == [(0,)]
+
+
+@on_postgresql
+def test_a_builder_computing_with_its_values_is_refused():
+    def ordered(*, start, end):  # the markers would land where their order put them
+        return Booking.objects.filter(
+            use_start_dtm__gte=min(start, end), use_end_dtm__lte=max(start, end)
+        ).values_list("pk")
+
+    template = Template(ordered, start=dt.datetime, end=dt.datetime)
+    with pytest.raises(TemplateError, match="depends on the values"):
+        template.rows(start=dt.datetime.now(dt.UTC), end=dt.datetime.now(dt.UTC))
+
+
+@on_postgresql
+def test_a_builder_ignoring_an_argument_is_refused():
+    template = Template(
+        lambda *, room_id, name: Room.objects.filter(pk=room_id), room_id=int, name=str
+    )
+    with pytest.raises(TemplateError, match="not in the statement"):
+        template.rows(room_id=1, name="x")
+
+
+@on_postgresql
+def test_wrong_arguments_are_a_type_error(room):
+    template = Template(lambda *, room_id: Room.objects.filter(pk=room_id), room_id=int)
+    with pytest.raises(TypeError):
+        template.rows(room=room.pk)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_template_needs_a_transaction_like_the_orm(room):
+    template = Template(
+        lambda *, room_id: Room.objects.select_for_update().filter(pk=room_id).values_list("pk"),
+        room_id=int,
+    )
+    with transaction.atomic():
+        assert template.rows(room_id=room.pk) == [(room.pk,)]
+    with pytest.raises(TransactionManagementError):
+        template.rows(room_id=room.pk)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_template_runs_on_the_calling_threads_connection(room):
+    template = Template(
+        lambda *, room_id: Room.objects.filter(pk=room_id).values_list("name"), room_id=int
+    )
+    assert template.rows(room_id=room.pk) == [(room.name,)]  # compiled on this thread
+    answers, statements = [], []
+
+    def other_thread():
+        with CaptureQueriesContext(connection) as captured:  # this thread's connection
+            answers.append(template.rows(room_id=room.pk))
+        statements.extend(captured.captured_queries)
+        connection.close()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert answers == [[(room.name,)]]
+    assert len(statements) == 1
+
+
+def test_has_logged_answers_with_the_template(booking):
+    from apps.booking.events import BookingCancelled, BookingCreated
+
+    assert EventLog.objects.filter(booking_id=booking.pk).exists() is bus.has_logged(
+        booking_id=booking.pk, types=[BookingCreated]
+    )
+    assert bus.has_logged(booking_id=booking.pk, types=[BookingCancelled]) is False
