@@ -9,6 +9,10 @@ end
 local counter = 0
 local statuses = {}
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+-- "independent": each wait is drawn from an exponential distribution of mean delay_ms, so the
+-- connections' requests arrive independently, as people's do; "fixed": every wait is delay_ms,
+-- and connections that started together keep arriving together.
+local arrivals = os.getenv("BENCH_ARRIVALS") or "fixed"
 
 function init(args)
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
@@ -29,6 +33,9 @@ function request()
 end
 
 function delay()
+  if arrivals == "independent" and delay_ms > 0 then
+    return math.floor(-delay_ms * math.log(1 - math.random()))
+  end
   return delay_ms
 end
 
