@@ -107,6 +107,8 @@ class Template:
         compiled = self._for(using)
         if compiled is None:
             return list(self.build(**values).using(using))
+        if compiled.compiler.annotation_col_map:
+            raise TemplateError("objects() takes querysets without annotations")
         rows = self.rows(using=using, **values)
         info, select = compiled.klass_info, compiled.select
         first, end = info["select_fields"][0], info["select_fields"][-1] + 1
