@@ -51,6 +51,13 @@ def integer(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def optional_integer(name: str, default: int, *, minimum: int | None = None) -> int | None:
+    """``integer``, or None when the variable says ``off``."""
+    if env.str(name, default="").strip().lower() == "off":
+        return None
+    return integer(name, default, minimum=minimum)
+
+
 def string_list(name: str, default: list[str]) -> list[str]:
     return [item for item in _read(name, list, default) if item]
 

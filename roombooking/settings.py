@@ -98,6 +98,15 @@ else:
     _database["OPTIONS"].setdefault(
         "connect_timeout", config.integer("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
     )
+    # Values travel apart from the statement, so a statement's text repeats (the ORM's and the
+    # templates' alike) and psycopg prepares it once it has run DATABASE_PREPARE_THRESHOLD
+    # times on a connection: PostgreSQL then neither parses nor plans it again, about half of
+    # its CPU per booking (docs/performance.md). A pooler in transaction mode that cannot keep
+    # prepared statements needs DATABASE_PREPARE_THRESHOLD=off.
+    _database["OPTIONS"]["server_side_binding"] = True
+    _database["OPTIONS"]["prepare_threshold"] = config.optional_integer(
+        "DATABASE_PREPARE_THRESHOLD", 5, minimum=0
+    )
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

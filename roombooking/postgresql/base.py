@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, reading timestamps with psycopg's C loader.
+"""Django's PostgreSQL backend, reading timestamps with psycopg's C loader, and building the
+text of an INSERT once per shape (``compiler.py``).
 
 Django registers its own ``timestamptz`` loader (to give every value the connection's time
 zone), a subclass of psycopg's pure-Python one: parsing a timestamp in Python was about a
@@ -18,7 +19,13 @@ from psycopg import adapt
 from psycopg._cmodule import _psycopg  # None without psycopg's C extension (psycopg-binary)
 
 
+class DatabaseOperations(base.DatabaseOperations):
+    compiler_module = "roombooking.postgresql.compiler"  # INSERT texts built once per shape
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def get_connection_params(self):
         params = super().get_connection_params()
         if _psycopg is not None and self.timezone is dt.UTC:

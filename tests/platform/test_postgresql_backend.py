@@ -50,3 +50,114 @@ def test_they_equal_what_djangos_loader_reads():
 
     assert ours == djangos == list(VALUES.values())
     assert all(value.tzinfo is dt.UTC for value in ours + djangos)
+
+
+# --- INSERT texts built once per shape (roombooking/postgresql/compiler.py) ----------------------
+
+
+def _insert_statements(objs, *, compiler_class, returning: bool, on_conflict=None):
+    from django.db.models import sql
+
+    from roombooking.models import EventLog
+
+    query = sql.InsertQuery(EventLog, on_conflict=on_conflict)
+    query.insert_values([f for f in EventLog._meta.concrete_fields if not f.primary_key], objs)
+    compiler = compiler_class(query, connection, "default")
+    compiler.returning_fields = [EventLog._meta.pk] if returning else None
+    statements = [(text, tuple(map(_comparable, params))) for text, params in compiler.as_sql()]
+    return statements, getattr(compiler, "returning_params", None)
+
+
+def _comparable(param):
+    """psycopg's wrappers (Jsonb, Int8) compare by identity: compare their type and value."""
+    if hasattr(param, "obj"):
+        return type(param).__name__, param.obj
+    return type(param).__name__, param
+
+
+def _events(count: int, event_type="Tested"):
+    from roombooking.models import EventLog
+
+    return [
+        EventLog(event_type=event_type, payload={"n": n, "list": [1, "a"]}, booking_id=n)
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+@pytest.mark.parametrize("returning", [True, False])
+@pytest.mark.parametrize("ignore_conflicts", [False, True])
+def test_an_insert_is_the_statement_djangos_compiler_makes(count, returning, ignore_conflicts):
+    import time_machine
+    from django.db.models.constants import OnConflict
+    from django.db.models.sql.compiler import SQLInsertCompiler as DjangosCompiler
+
+    from roombooking.postgresql import compiler as ours
+
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    with time_machine.travel(dt.datetime(2026, 11, 27, 6, 30, tzinfo=dt.UTC), tick=False):
+        for _ in range(2):  # the first builds and keeps the text, the second reuses it
+            objs = _events(count)
+            expected = _insert_statements(
+                objs, compiler_class=DjangosCompiler, returning=returning, on_conflict=on_conflict
+            )
+            made = _insert_statements(
+                objs,
+                compiler_class=connection.ops.compiler("SQLInsertCompiler"),
+                returning=returning,
+                on_conflict=on_conflict,
+            )
+            assert made == expected
+    assert connection.ops.compiler("SQLInsertCompiler") is ours.SQLInsertCompiler
+    assert any(shape[2] == count for shape in ours._KNOWN)
+
+
+def test_an_expression_among_the_values_is_placed_by_django():
+    from django.db.models import Value
+    from django.db.models.functions import Upper
+    from django.db.models.sql.compiler import SQLInsertCompiler as DjangosCompiler
+
+    from roombooking.models import EventLog
+
+    _insert_statements(
+        _events(2), compiler_class=connection.ops.compiler("SQLInsertCompiler"), returning=True
+    )
+    objs = _events(2, event_type=Upper(Value("shouted")))
+    made = _insert_statements(
+        objs, compiler_class=connection.ops.compiler("SQLInsertCompiler"), returning=True
+    )
+    expected = _insert_statements(objs, compiler_class=DjangosCompiler, returning=True)
+    assert made[0][0][0] == expected[0][0][0] and "UPPER" in made[0][0][0]
+    EventLog.objects.bulk_create(_events(2, event_type=Upper(Value("shouted"))))
+    assert EventLog.objects.filter(event_type="SHOUTED").count() == 2
+
+
+def test_rows_inserted_through_the_kept_text_are_whole():
+    from roombooking.models import EventLog
+
+    for _ in range(3):  # the same shape each time: the kept text
+        created = EventLog.objects.create(event_type="Whole", payload={"a": [1]}, booking_id=7)
+        assert created.pk is not None and created.occurred_at is not None
+    rows = EventLog.objects.bulk_create(_events(3, event_type="Bulk"))
+    assert all(row.pk for row in rows)
+    stored = EventLog.objects.get(pk=created.pk)
+    assert (stored.event_type, stored.payload, stored.booking_id, stored.occurred_at) == (
+        "Whole",
+        {"a": [1]},
+        7,
+        created.occurred_at,
+    )
+    assert EventLog.objects.filter(event_type="Bulk").count() == 3
+
+
+def test_a_statement_run_often_is_prepared_and_its_values_travel_apart():
+    """Server-side binding (settings: DATABASE_PREPARE_THRESHOLD, 5 by default): the text
+    repeats, so psycopg prepares it after five runs on the connection."""
+    with connection.cursor() as cursor:
+        for number in range(7):
+            cursor.execute("SELECT %s::int + 40", [number])
+            assert cursor.fetchone() == (number + 40,)
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT $1::int + 40'"
+        )
+        assert cursor.fetchone() == (1,)
