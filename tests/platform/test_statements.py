@@ -56,9 +56,10 @@ def test_every_template_sends_the_statement_the_orm_builds_for_the_same_values()
     from apps.booking.events import BookingCancelled
 
     bus.has_logged(booking_id=1, types=[BookingCancelled])  # its templates are made on first use
-    assert len(Template.made) >= 7
+    made = [t for t in Template.made if not t.build.__module__.startswith("tests.")]
+    assert len(made) >= 7
     rng = random.Random(20261127)
-    for template in Template.made:
+    for template in made:
         for _ in range(5):
             values = {name: _sample(kind, rng) for name, kind in template.kinds.items()}
             expected_sql, expected_params = template.build(**values).query.sql_with_params()
