@@ -162,8 +162,10 @@ def slot_conflict(
     slots do not count), or else live holds for anyone but ``holder``. The caller holds the
     room's lock. A series move asks it for every occurrence before moving any, so that its 409
     lists every date in the way, held ones too (apps.booking.services.series)."""
-    values = {"room_id": slot.room.pk, "start": slot.start, "end": slot.end, "now": now}
-    values["holder_id"] = holder.pk
+    values = {
+        "room_id": slot.room.pk, "start": slot.start, "end": slot.end, "now": now,
+        "holder_id": holder.pk,
+    }  # fmt: skip
     # Usually both are empty: one statement asks both questions; a 409 then lists.
     if exclude_ids:
         taken, held = _taken_or_held(**values, exclude_ids=exclude_ids).get()
