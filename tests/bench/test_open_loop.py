@@ -37,10 +37,27 @@ def server():
 
 
 def _run(httpd, rate, seconds):
+    """On a thread of its own: the browser tests' Playwright keeps an event loop running on the
+    main thread, where ``asyncio.run`` refuses to start another."""
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    return open_loop.post_bookings(
-        base, rate=rate, seconds=seconds, tokens=["a", "b"], rooms=5, base_epoch=2_000_000_000
-    )
+    answer = {}
+
+    def generate():
+        answer.update(
+            open_loop.post_bookings(
+                base,
+                rate=rate,
+                seconds=seconds,
+                tokens=["a", "b"],
+                rooms=5,
+                base_epoch=2_000_000_000,
+            )
+        )
+
+    thread = threading.Thread(target=generate)
+    thread.start()
+    thread.join(timeout=60)
+    return answer
 
 
 def test_requests_arrive_at_the_rate_asked(server):
