@@ -71,8 +71,20 @@ class _Compiled:
         fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
         self.converters = compiler.get_converters(fields)
         self.compiler = compiler
-        self.klass_info = compiler.klass_info
-        self.select = compiler.select
+        self._instances: tuple | None = None  # how rows become model instances, made once
+
+    def instance_maker(self, using: str) -> tuple:
+        """(model, init_list, first, end, populators), as Django's ModelIterable derives them."""
+        if self._instances is None:
+            compiler = self.compiler
+            if compiler.annotation_col_map:
+                raise TemplateError("objects() takes querysets without annotations")
+            info, select = compiler.klass_info, compiler.select
+            first, end = info["select_fields"][0], info["select_fields"][-1] + 1
+            init_list = [column[0].target.attname for column in select[first:end]]
+            populators = get_related_populators(info, select, using)
+            self._instances = (info["model"], init_list, first, end, populators)
+        return self._instances
 
 
 class Template:
@@ -107,16 +119,10 @@ class Template:
         compiled = self._for(using)
         if compiled is None:
             return list(self.build(**values).using(using))
-        if compiled.compiler.annotation_col_map:
-            raise TemplateError("objects() takes querysets without annotations")
-        rows = self.rows(using=using, **values)
-        info, select = compiled.klass_info, compiled.select
-        first, end = info["select_fields"][0], info["select_fields"][-1] + 1
-        init_list = [column[0].target.attname for column in select[first:end]]
-        populators = get_related_populators(info, select, using)
+        model, init_list, first, end, populators = compiled.instance_maker(using)
         found = []
-        for row in rows:
-            instance = info["model"].from_db(using, init_list, row[first:end])
+        for row in self.rows(using=using, **values):
+            instance = model.from_db(using, init_list, row[first:end])
             for populator in populators:
                 populator.populate(row, instance)
             found.append(instance)
