@@ -1,17 +1,28 @@
-"""Django's SQL compilers, with the text of an INSERT built once per shape.
+"""Django's SQL compilers, with the text of an INSERT built once per shape and its common values
+prepared without the field machinery.
 
 Django assembles an INSERT's text anew for every row it writes (quoting each column, joining a
 placeholder per value), though for one model, one set of columns and one number of rows it is
 always the same: with the ORM building the statements, that was about a twelfth of a booking's
-Python CPU (nine inserts each). Here the text is kept per shape, and each insert only prepares
-its values, exactly as Django does (``pre_save_val`` and ``prepare_value``, which also run every
-field's ``pre_save``). Not kept: statements with expressions among the values, fields with
-placeholders of their own, or several statements per insert (tested against Django's compiler
-in tests/platform/test_postgresql_backend.py).
+Python CPU (nine inserts each). Here the text is kept per shape. Not kept: statements with
+expressions among the values, fields with placeholders of their own, or several statements per
+insert.
+
+Each value then goes through ``pre_save`` and ``get_db_prep_save``, five or six calls deep per
+field (about a tenth of a booking's Python CPU under cProfile), though for the plain fields of
+Django's own classes and values of their own type these give back the value itself, or on
+PostgreSQL an integer in psycopg's wrapper of the column's size (``_plain``). Those values are
+prepared directly; any other field or value goes Django's way. Both are tested against Django's
+compiler, value by value, for every field of every model
+(tests/platform/test_postgresql_backend.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import models
 from django.db.models.sql import compiler
 from django.db.models.sql.compiler import (  # noqa: F401 (a backend's compiler module offers all)
     SQLAggregateCompiler,
@@ -21,6 +32,58 @@ from django.db.models.sql.compiler import (  # noqa: F401 (a backend's compiler 
 )
 
 _KNOWN: dict[tuple, tuple[str, tuple]] = {}  # shape -> (text, returning params)
+
+# How a plain field's value of an accepted type is prepared: as it is, or wrapped.
+Plan = tuple[str, Callable[[object], bool], Callable[[object], object] | None]
+_PLANS: dict[models.Field, Plan | None] = {}
+
+_AUTO = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+_INTEGERS = (
+    models.IntegerField, models.BigIntegerField, models.SmallIntegerField,
+    models.PositiveIntegerField, models.PositiveBigIntegerField, models.PositiveSmallIntegerField,
+)  # fmt: skip
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int or value is None  # not bool: Django turns True into 1
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) or value is None  # CharField.to_python keeps any str
+
+
+def _is_bool(value: object) -> bool:
+    return type(value) is bool or value is None
+
+
+def _is_aware(value: object) -> bool:
+    # A naive datetime is made aware by Django (with a warning): its way.
+    return value is None or (type(value) is dt.datetime and value.utcoffset() is not None)
+
+
+def _plain(field: models.Field, connection) -> Plan | None:
+    """The plan for ``field``, or None: it goes Django's way. Only Django's own classes, exactly
+    (a subclass may prepare its values differently), whose ``pre_save`` reads the attribute."""
+    kind = type(field)
+    if kind is models.ForeignKey:  # Django prepares its value as its target field's
+        plan = _plain(field.target_field, connection)
+        return (field.attname, *plan[1:]) if plan is not None else None
+    if kind in _AUTO:  # get_prep_value is int(); validate_autopk_value keeps it on PostgreSQL
+        return field.attname, _is_int, None
+    if kind in _INTEGERS:
+        return field.attname, _is_int, _wrapper(connection.ops, field.get_internal_type())
+    if kind in (models.CharField, models.TextField):
+        return field.attname, _is_text, None
+    if kind is models.BooleanField:
+        return field.attname, _is_bool, None
+    if kind is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        return field.attname, _is_aware, None  # adapt_datetimefield_value keeps it here
+    return None
+
+
+def _wrapper(ops, internal_type: str) -> Callable[[object], object]:
+    wrap = ops.integerfield_type_map[internal_type]  # psycopg's Int2/Int4/Int8
+    return lambda value: value if value is None else wrap(value)
 
 
 class SQLInsertCompiler(compiler.SQLInsertCompiler):
@@ -33,18 +96,35 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             if shape is not None and self._plain_values and len(statements) == 1:
                 _KNOWN[shape] = (statements[0][0], tuple(getattr(self, "returning_params", ())))
             return statements
-        fields = self.query.fields
-        values = [
-            self.prepare_value(field, self.pre_save_val(field, obj))
-            for obj in self.query.objs
-            for field in fields
-        ]
+        values = self._values()
         if any(hasattr(value, "as_sql") for value in values):
             return super().as_sql()  # an expression: Django places it (pre_save runs again)
         text, returning_params = known
         if self.returning_fields:
             self.returning_params = returning_params
         return [(text, (*values, *returning_params))]
+
+    def _values(self) -> list:
+        plans = [(field, self._plan(field)) for field in self.query.fields]
+        values = []
+        for obj in self.query.objs:
+            for field, plan in plans:
+                if plan is not None:
+                    attname, accepts, wrap = plan
+                    value = getattr(obj, attname)
+                    if accepts(value):
+                        values.append(value if wrap is None else wrap(value))
+                        continue
+                    values.append(self.prepare_value(field, value))  # pre_save is getattr
+                else:
+                    values.append(self.prepare_value(field, self.pre_save_val(field, obj)))
+        return values
+
+    def _plan(self, field: models.Field) -> Plan | None:
+        try:
+            return _PLANS[field]
+        except KeyError:
+            return _PLANS.setdefault(field, _plain(field, self.connection))
 
     def assemble_as_sql(self, fields, value_rows):
         self._plain_values = not any(

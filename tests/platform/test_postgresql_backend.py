@@ -161,3 +161,63 @@ def test_a_statement_run_often_is_prepared_and_its_values_travel_apart():
             "SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT $1::int + 40'"
         )
         assert cursor.fetchone() == (1,)
+
+
+def _candidate_values():
+    from django.utils.functional import lazystr
+
+    from apps.notification.models import Notification
+
+    seoul = dt.timezone(dt.timedelta(hours=9))
+    return [
+        None, 0, 7, -3, 2**40, True, False, "", "text", "5", lazystr("lazy"),
+        Notification.Status.PENDING, dt.datetime(2026, 11, 27, 6, 30, 1, 5, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 27, 15, 30, tzinfo=seoul), dt.datetime(2026, 11, 27, 6, 30),
+        dt.date(2026, 11, 27), 1.5, [1, "a"], {"a": 1},
+    ]  # fmt: skip
+
+
+def _prepared(compiler_class, model, field, value):
+    """What ``compiler_class`` sends for ``value`` in ``field`` (or the error it raises)."""
+    import warnings
+
+    from django.db.models import sql
+
+    obj = model()
+    setattr(obj, field.attname, value)
+    query = sql.InsertQuery(model)
+    query.insert_values([field], [obj])
+    compiler = compiler_class(query, connection, "default")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a naive datetime's warning
+            if hasattr(compiler, "_values"):
+                (prepared,) = compiler._values()
+            else:
+                prepared = compiler.prepare_value(field, compiler.pre_save_val(field, obj))
+    except Exception as error:
+        return "raises", type(error).__name__
+    return _comparable(prepared)
+
+
+def test_every_fields_values_are_prepared_as_djangos_compiler_prepares_them():
+    """For every field of every model and values of many types, those that the kept statements
+    prepare directly and those that go Django's way: the same parameter, of the same type."""
+    import time_machine
+    from django.apps import apps
+    from django.db.models.sql.compiler import SQLInsertCompiler as DjangosCompiler
+
+    from roombooking.postgresql import compiler as ours
+
+    compared, direct = 0, 0
+    with time_machine.travel(dt.datetime(2026, 11, 27, 6, 30, tzinfo=dt.UTC), tick=False):
+        for model in apps.get_models():
+            for field in model._meta.concrete_fields:
+                for value in _candidate_values():
+                    expected = _prepared(DjangosCompiler, model, field, value)
+                    made = _prepared(ours.SQLInsertCompiler, model, field, value)
+                    assert made == expected, (model.__name__, field.name, value)
+                    compared += 1
+                    plan = ours._PLANS.get(field)
+                    direct += plan is not None and plan[1](value)
+    assert compared > 1000 and direct > 200  # both ways were taken, many times
