@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.booking import events as booking_events
 from apps.confirm import events as confirm_events
+from roombooking.fields import JSONField
 
 BOOKING_STATUSES = [(s, s) for s in (booking_events.BOOKED, booking_events.CANCELLED)]
 CONFIRM_STATUSES = [
@@ -35,7 +36,7 @@ class BookingListRow(models.Model):
     booking_id = models.BigIntegerField(primary_key=True)
     room_id = models.BigIntegerField()
     room_name = models.CharField(max_length=200, blank=True)
-    room_managers = models.JSONField(default=list, blank=True)
+    room_managers = JSONField(default=list, blank=True)
     booking_user_id = models.CharField(max_length=150)
     use_start_dtm = models.DateTimeField()
     use_end_dtm = models.DateTimeField()
