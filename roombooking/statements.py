@@ -5,7 +5,9 @@ Python CPU (docs/performance.md), on a list page the token lookup alone a sixth.
 compiles the queryset its builder returns once, from a call with marker values in place of the
 arguments; each run puts the call's values where the markers landed in the compiled parameters.
 So the SQL stays the selector's own (the builder calls the selectors), and only the work of
-building and compiling it is saved.
+building and compiling it is saved. An ``UpdateTemplate`` does the same for an UPDATE (the builder
+returns the queryset and the values to set). A value takes the type Django gave the marker in its
+place (psycopg's ``Int4`` or ``Int8`` for an integer column), so the parameters are the ORM's.
 
 A builder's SQL must not depend on its arguments' values (no branching or arithmetic on them):
 the template is compiled a second time with the markers in the opposite order, and a builder
@@ -23,8 +25,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, Func, IntegerField, Model, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import F, Func, IntegerField, Model, QuerySet, sql
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
@@ -52,24 +54,34 @@ def _marker(kind: type, number: int) -> object:
     raise TypeError(f"no marker for {kind!r}")
 
 
+def _wrapped(value: object, wrapper: type | None) -> object:
+    return value if wrapper is None or value is None else wrapper(value)
+
+
 class _Compiled:
-    def __init__(self, queryset: QuerySet, markers: dict[object, str], suffix: str) -> None:
-        compiler = queryset.query.get_compiler(using=queryset.db)
+    def __init__(self, compiler, markers: dict[object, str], suffix: str, *, select: bool) -> None:
         sql, params = compiler.as_sql()
         self.sql = sql + suffix
-        self.needs_transaction = bool(queryset.query.select_for_update)
-        # Each parameter: the argument it takes its value from, or its constant value.
+        self.needs_transaction = bool(compiler.query.select_for_update)
+        # Each parameter: the argument it takes its value from (and the type Django wrapped the
+        # marker in, psycopg's Int4 or Int8 for an integer column, so a value is wrapped alike),
+        # or its constant value.
         self.slots: list[tuple[str | None, object]] = []
         for param in params:
             if isinstance(param, (list, tuple, set, dict)):
                 raise TemplateError(f"a parameter holds several values: {param!r}")
             name = markers.get(param) if isinstance(param, (int, str, dt.datetime)) else None
-            self.slots.append((name, None if name else param))
+            if name is None:
+                self.slots.append((None, param))
+            else:
+                wrapper = None if type(param) in (int, str, dt.datetime) else type(param)
+                self.slots.append((name, wrapper))
         missing = set(markers.values()) - {name for name, _ in self.slots}
         if missing:
             raise TemplateError(f"arguments not in the statement: {sorted(missing)}")
-        fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
-        self.converters = compiler.get_converters(fields)
+        if select:
+            fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
+            self.converters = compiler.get_converters(fields)
         self.compiler = compiler
         self._instances: tuple | None = None  # how rows become model instances, made once
 
@@ -151,7 +163,7 @@ class Template:
             _marker(self.kinds[name], len(names) - n): name for n, name in enumerate(names)
         }
         compiled = [
-            _Compiled(self._build(markers, using), markers, self.suffix)
+            _Compiled(self._compiler(markers, using), markers, self.suffix, select=True)
             for markers in (ascending, descending)
         ]
         first, second = compiled
@@ -159,13 +171,17 @@ class Template:
             raise TemplateError(f"{self.build.__qualname__}: its SQL depends on the values")
         return first
 
-    def _build(self, markers: dict[object, str], using: str) -> QuerySet:
-        return self.build(**{name: marker for marker, name in markers.items()}).using(using)
+    def _compiler(self, markers: dict[object, str], using: str):
+        queryset = self.build(**{name: marker for marker, name in markers.items()}).using(using)
+        return queryset.query.get_compiler(using=using)
 
     def _params(self, compiled: _Compiled, values: dict[str, Any]) -> list[object]:
         if values.keys() != self.kinds.keys():
             raise TypeError(f"expected {sorted(self.kinds)}, got {sorted(values)}")
-        return [values[name] if name else constant for name, constant in compiled.slots]
+        return [
+            other if name is None else _wrapped(values[name], other)
+            for name, other in compiled.slots
+        ]
 
     def _execute(self, compiled: _Compiled, using: str, values: dict[str, Any]) -> list[tuple]:
         connection = connections[using]
@@ -176,3 +192,72 @@ class Template:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, self._params(compiled, values))
             return cursor.fetchall()
+
+
+class UpdateTemplate(Template):
+    """``UpdateTemplate(build, booking_id=int, seq=int)``: ``build(booking_id=…, seq=…)``
+    returns ``(queryset, updates)``, and ``run(**values)`` runs the UPDATE that
+    ``queryset.update(**updates)`` runs, returning the number of rows changed. A value the ORM
+    would prepare differently from the marker it was compiled with (a naive datetime, a bool for
+    an integer, None) runs through the ORM (``accepts``). One table only: an update the ORM
+    splits into several statements (a parent model's fields) is refused."""
+
+    def run(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> int:
+        compiled = self._for(using)
+        if values.keys() != self.kinds.keys():
+            raise TypeError(f"expected {sorted(self.kinds)}, got {sorted(values)}")
+        if compiled is None or not all(
+            accepts(self.kinds[name], value) for name, value in values.items()
+        ):
+            queryset, updates = self.build(**values)
+            return queryset.using(using).update(**updates)
+        with (
+            transaction.mark_for_rollback_on_error(using=using),
+            connections[using].cursor() as cursor,
+        ):
+            cursor.execute(compiled.sql, self._params(compiled, values))
+            return cursor.rowcount
+
+    def sql_with_params(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any):
+        compiled = self._for(using)
+        return compiled.sql, self._params(compiled, values)
+
+    def _compile(self, using: str) -> _Compiled:
+        compiled = super()._compile(using)
+        compiled.needs_transaction = False
+        return compiled
+
+    def _compiler(self, markers: dict[object, str], using: str):
+        queryset, updates = self.build(**{name: marker for marker, name in markers.items()})
+        query = queryset.query.chain(sql.UpdateQuery)
+        query.add_update_values(updates)
+        query.clear_select_clause()
+        if query.related_updates:
+            raise TemplateError(f"{self.build.__qualname__}: updates more than one table")
+        return _UpdateCompiler(query.get_compiler(using=using))
+
+
+class _UpdateCompiler:
+    """An update compiler as _Compiled reads a select's (nothing selected, nothing locked)."""
+
+    def __init__(self, compiler) -> None:
+        self.compiler, self.query = compiler, compiler.query
+        self.select, self.col_count = [], 0
+
+    def as_sql(self):
+        return self.compiler.as_sql()
+
+    def get_converters(self, fields):
+        return {}
+
+
+def accepts(kind: type, value: object) -> bool:
+    """Whether the ORM prepares ``value`` for a column of ``kind`` as it prepared the marker
+    (so that the compiled statement with the value in the marker's place is the ORM's)."""
+    if kind is int:
+        return type(value) is int
+    if kind is str:
+        return isinstance(value, str)
+    if kind is dt.datetime:
+        return type(value) is dt.datetime and value.utcoffset() is not None
+    return False

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from apps.bookinglist.models import BookingListManager, BookingListRow
 from apps.bookinglist.projection import RowState, apply_event
@@ -18,6 +18,7 @@ from apps.bookinglist.replay import replayed_rows
 from apps.bookinglist.selectors import logged_time, row_state
 from roombooking import txmemo
 from roombooking.events import Event
+from roombooking.statements import UpdateTemplate
 
 logger = logging.getLogger(__name__)
 MEMO = "bookinglist.row"  # txmemo namespace: the rows this transaction wrote, by booking id
@@ -95,13 +96,52 @@ def _save(state: RowState, *, previous: RowState | None) -> None:
     if previous is None:
         BookingListRow.objects.create(booking_id=booking_id, **values)
     else:
-        BookingListRow.objects.filter(pk=booking_id).update(**values)
+        before = previous.as_dict()
+        changed = {name: value for name, value in values.items() if value != before[name]}
+        _update_row(booking_id, changed)
     if previous is None or previous.room_managers != state.room_managers:
         if previous is not None:
             BookingListManager.objects.filter(row_id=booking_id).delete()
         BookingListManager.objects.bulk_create(
             BookingListManager(row_id=booking_id, username=name) for name in state.room_managers
         )
+
+
+def _update_row(booking_id: int, changed: dict) -> None:
+    """Set the ``changed`` columns of the row (``previous`` is the row as stored: read under
+    its lock, or as this transaction wrote it). An event changes the same few columns each
+    time (an approval: its four), so the UPDATE per set of columns is compiled once
+    (``roombooking.statements``); a set with a column of another kind (the managers' list)
+    goes through the ORM."""
+    if not changed:
+        return
+    names = tuple(sorted(changed))
+    try:
+        template = _ROW_UPDATES[names]
+    except KeyError:
+        template = _ROW_UPDATES.setdefault(names, _row_update(names))
+    if template is None:
+        BookingListRow.objects.filter(pk=booking_id).update(**changed)
+    else:
+        template.run(row=booking_id, **changed)
+
+
+_ROW_UPDATES: dict[tuple[str, ...], UpdateTemplate | None] = {}
+_KINDS = {
+    models.BigIntegerField: int, models.IntegerField: int, models.CharField: str,
+    models.DateTimeField: dt.datetime,
+}  # fmt: skip
+
+
+def _row_update(names: tuple[str, ...]) -> UpdateTemplate | None:
+    kinds = {name: _KINDS.get(type(BookingListRow._meta.get_field(name))) for name in names}
+    if not names or None in kinds.values():
+        return None
+
+    def row_update(*, row: int, **values):
+        return BookingListRow.objects.filter(pk=row), values
+
+    return UpdateTemplate(row_update, row=int, **kinds)
 
 
 def _bulk_insert(states: list[RowState]) -> None:

@@ -12,11 +12,12 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.booking import services
 from apps.booking.models import Booking, Room
+from apps.booking.services import approvals, slots  # noqa: F401 (their templates)
 from apps.booking.services import bookings as booking_services  # noqa: F401 (its templates)
-from apps.booking.services import slots  # noqa: F401 (its templates)
+from apps.bookinglist import services as bookinglist_services
 from roombooking import authentication, bus  # noqa: F401 (their templates)
 from roombooking.models import EventLog
-from roombooking.statements import Template, TemplateError, counted
+from roombooking.statements import Template, TemplateError, UpdateTemplate, counted
 from tests.factories import UserFactory
 
 on_postgresql = pytest.mark.skipif(
@@ -48,7 +49,7 @@ def _sample(kind: type, rng: random.Random) -> object:
         return dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
             seconds=rng.randrange(10**9), microseconds=rng.randrange(10**6)
         )
-    return "".join(rng.choice("abcdef0123456789") for _ in range(40))
+    return "".join(rng.choice("abcdef0123456789") for _ in range(12))  # fits varchar(16)
 
 
 @on_postgresql
@@ -56,16 +57,41 @@ def test_every_template_sends_the_statement_the_orm_builds_for_the_same_values()
     from apps.booking.events import BookingCancelled
 
     bus.has_logged(booking_id=1, types=[BookingCancelled])  # its templates are made on first use
+    bookinglist_services._row_update(("confirm_id", "confirm_status", "last_seq", "updated_dtm"))
     made = [t for t in Template.made if not t.build.__module__.startswith("tests.")]
     assert len(made) >= 7
     rng = random.Random(20261127)
     for template in made:
         for _ in range(5):
             values = {name: _sample(kind, rng) for name, kind in template.kinds.items()}
-            expected_sql, expected_params = template.build(**values).query.sql_with_params()
+            if isinstance(template, UpdateTemplate):
+                expected_sql, expected_params = _sent_by_the_orms_update(template, values)
+            else:
+                expected_sql, expected_params = template.build(**values).query.sql_with_params()
             sql, params = template.sql_with_params(**values)
             assert sql == expected_sql + template.suffix, template.build
-            assert list(params) == list(expected_params), template.build
+            assert _typed(params) == _typed(expected_params), template.build
+
+
+def _typed(params) -> list[tuple[str, object]]:
+    """psycopg's integer wrappers (Int4, Int8) equal plain ints: compare their types too."""
+    return [(type(param).__name__, param) for param in params]
+
+
+def _sent_by_the_orms_update(template, values):
+    """What ``queryset.update(**updates)`` sends to the database for ``values`` (rolled back)."""
+    sent = []
+
+    def capture(execute, sql, params, many, context):
+        sent.append((sql, tuple(params)))
+        return execute(sql, params, many, context)
+
+    queryset, updates = template.build(**values)
+    with transaction.atomic(), connection.execute_wrapper(capture):
+        queryset.update(**updates)
+        transaction.set_rollback(True)
+    [statement] = sent
+    return statement
 
 
 @on_postgresql
@@ -167,3 +193,40 @@ def test_has_logged_answers_with_the_template(booking):
         booking_id=booking.pk, types=[BookingCreated]
     )
     assert bus.has_logged(booking_id=booking.pk, types=[BookingCancelled]) is False
+
+
+def test_an_update_template_changes_the_rows_the_orm_would(room):
+    from django.utils.functional import lazystr
+
+    renamed = UpdateTemplate(
+        lambda *, room_id, name: (Room.objects.filter(pk=room_id), {"name": name}),
+        room_id=int,
+        name=str,
+    )
+    assert renamed.run(room_id=room.pk, name="Room 102") == 1
+    assert renamed.run(room_id=room.pk + 1000, name="Nowhere") == 0
+    assert renamed.run(room_id=room.pk, name=lazystr("Room 103")) == 1  # through the ORM
+    room.refresh_from_db()
+    assert room.name == "Room 103"
+
+
+@on_postgresql
+def test_values_the_orm_prepares_otherwise_run_through_the_orm(booking):
+    from roombooking.statements import accepts
+
+    naive = dt.datetime(2030, 1, 1, 9, 0)
+    assert not accepts(dt.datetime, naive) and not accepts(int, True) and not accepts(int, None)
+    assert accepts(dt.datetime, naive.replace(tzinfo=dt.UTC)) and accepts(str, "x")
+    status = UpdateTemplate(
+        lambda *, booking_id, seq: (
+            Booking.objects.filter(pk=booking_id),
+            {"approval_seq": seq},
+        ),
+        booking_id=int,
+        seq=int,
+    )
+    with CaptureQueriesContext(connection) as ran:
+        assert status.run(booking_id=booking.pk, seq=True) == 1  # bool: the ORM stores 1
+    assert "approval_seq" in ran.captured_queries[-1]["sql"]
+    booking.refresh_from_db()
+    assert booking.approval_seq == 1
