@@ -12,6 +12,7 @@ from apps.notification.messages import BOOKER, MANAGERS, PREVIOUS_BOOKER
 from roombooking import txmemo
 from roombooking.events import Event
 from roombooking.roles import OFFICE_STAFF_GROUP, OFFICE_STAFF_PERMISSION
+from roombooking.statements import Template
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,7 @@ def _resolve(
     if None in users.values():
         names = {name for name, found in users.items() if found is None}
         names |= {name for name in along if txmemo.recall(MEMO, name) is None}
-        rows = get_user_model().objects.filter(username__in=names)
-        for username, user_id, email in rows.values_list("username", "pk", "email"):
+        for username, user_id, email in _users_named(names):
             txmemo.remember(MEMO, username, (user_id, email))
             if username in users:
                 users[username] = (user_id, email)
@@ -82,6 +82,36 @@ def _resolve(
         user_id, email = users[username] or (None, "")
         result.append(Recipient(username, (emails or {}).get(username) or email, user_id))
     return result
+
+
+def _users_named(names: set[str]) -> list[tuple[str, int, str]]:
+    """(username, id, email) of the users with these names. Up to ``MOST_NAMES`` names, from a
+    template per number of names (compiled once: ``roombooking.statements``); a booking asks for
+    its booker and its room's managers."""
+    if not names:
+        return []
+    if len(names) > MOST_NAMES:
+        return list(_named(names).values_list("username", "pk", "email"))
+    try:
+        template = _NAMED[len(names)]
+    except KeyError:
+        template = _NAMED.setdefault(len(names), named_template(len(names)))
+    return template.rows(**{f"name_{n}": name for n, name in enumerate(sorted(names))})
+
+
+MOST_NAMES = 8
+_NAMED: dict[int, Template] = {}
+
+
+def named_template(count: int) -> Template:
+    def users_named(**names: str):
+        return _named(names.values()).values_list("username", "pk", "email")
+
+    return Template(users_named, **{f"name_{n}": str for n in range(count)})
+
+
+def _named(names: Iterable[str]):
+    return get_user_model().objects.filter(username__in=list(names))
 
 
 def _office_staff() -> list[Recipient]:

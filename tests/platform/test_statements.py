@@ -15,6 +15,7 @@ from apps.booking.models import Booking, Room
 from apps.booking.services import approvals, slots  # noqa: F401 (their templates)
 from apps.booking.services import bookings as booking_services  # noqa: F401 (its templates)
 from apps.bookinglist import services as bookinglist_services
+from apps.notification import recipients
 from roombooking import authentication, bus  # noqa: F401 (their templates)
 from roombooking.models import EventLog
 from roombooking.statements import Template, TemplateError, UpdateTemplate, counted
@@ -58,6 +59,7 @@ def test_every_template_sends_the_statement_the_orm_builds_for_the_same_values()
 
     bus.has_logged(booking_id=1, types=[BookingCancelled])  # its templates are made on first use
     bookinglist_services._row_update(("confirm_id", "confirm_status", "last_seq", "updated_dtm"))
+    recipients.named_template(3)
     made = [t for t in Template.made if not t.build.__module__.startswith("tests.")]
     assert len(made) >= 7
     rng = random.Random(20261127)
@@ -230,3 +232,18 @@ def test_values_the_orm_prepares_otherwise_run_through_the_orm(booking):
     assert "approval_seq" in ran.captured_queries[-1]["sql"]
     booking.refresh_from_db()
     assert booking.approval_seq == 1
+
+
+def test_users_are_found_by_name_as_the_orm_finds_them():
+    from django.contrib.auth import get_user_model
+
+    for n in range(12):
+        UserFactory(username=f"person{n}", email=f"person{n}@example.com")
+    for count in (1, 2, 3, recipients.MOST_NAMES, recipients.MOST_NAMES + 2):
+        names = {f"person{n}" for n in range(count)} | {"nobody"}
+        expected = get_user_model().objects.filter(username__in=names)
+        assert sorted(recipients._users_named(names)) == sorted(
+            expected.values_list("username", "pk", "email")
+        )
+        assert len(recipients._users_named(names)) == count
+    assert recipients._users_named(set()) == []
