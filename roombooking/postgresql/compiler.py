@@ -31,7 +31,7 @@ from django.db.models.sql.compiler import (  # noqa: F401 (a backend's compiler 
     SQLUpdateCompiler,
 )
 
-_KNOWN: dict[tuple, tuple[str, tuple]] = {}  # shape -> (text, returning params)
+_KNOWN: dict[tuple, _Kept] = {}  # shape -> the text, its returning params, the value plans
 
 # How a plain field's value of an accepted type is prepared: as it is, or wrapped.
 Plan = tuple[str, Callable[[object], bool], Callable[[object], object] | None]
@@ -89,24 +89,26 @@ def _wrapper(ops, internal_type: str) -> Callable[[object], object]:
 class SQLInsertCompiler(compiler.SQLInsertCompiler):
     def as_sql(self):
         shape = self._shape()
-        known = _KNOWN.get(shape) if shape is not None else None
+        known = _KNOWN.get(shape)
         if known is None:
             self._plain_values = False
             statements = super().as_sql()
-            if shape is not None and self._plain_values and len(statements) == 1:
-                _KNOWN[shape] = (statements[0][0], tuple(getattr(self, "returning_params", ())))
+            if self._keepable() and self._plain_values and len(statements) == 1:
+                returning_params = tuple(getattr(self, "returning_params", ()))
+                plans = [(field, self._plan(field)) for field in self.query.fields]
+                # The entry holds the fields and the model: the ids in its key stay theirs.
+                _KNOWN[shape] = _Kept(statements[0][0], returning_params, plans, self.query)
             return statements
-        values = self._values()
-        if any(hasattr(value, "as_sql") for value in values):
+        values, maybe_expression = self._values(known.plans)
+        if maybe_expression and any(hasattr(value, "as_sql") for value in values):
             return super().as_sql()  # an expression: Django places it (pre_save runs again)
-        text, returning_params = known
         if self.returning_fields:
-            self.returning_params = returning_params
-        return [(text, (*values, *returning_params))]
+            self.returning_params = known.returning_params
+        return [(known.text, (*values, *known.returning_params))]
 
-    def _values(self) -> list:
-        plans = [(field, self._plan(field)) for field in self.query.fields]
-        values = []
+    def _values(self, plans) -> tuple[list, bool]:
+        """The values, prepared; and whether any went Django's way (it may be an expression)."""
+        values, djangos_way = [], False
         for obj in self.query.objs:
             for field, plan in plans:
                 if plan is not None:
@@ -118,7 +120,8 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                     values.append(self.prepare_value(field, value))  # pre_save is getattr
                 else:
                     values.append(self.prepare_value(field, self.pre_save_val(field, obj)))
-        return values
+                djangos_way = True
+        return values, djangos_way
 
     def _plan(self, field: models.Field) -> Plan | None:
         try:
@@ -132,16 +135,28 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         )
         return super().assemble_as_sql(fields, value_rows)
 
-    def _shape(self) -> tuple | None:
-        query, fields = self.query, self.query.fields
-        if not fields or any(hasattr(field, "get_placeholder") for field in fields):
-            return None
+    def _shape(self) -> tuple:
+        """What the text depends on, by identity: hashing Django's fields (their ``__hash__`` is
+        Python, a tuple of three attributes) for each insert cost more than the lookup saved."""
+        query = self.query
         return (
-            query.model,
-            tuple(fields),
+            id(query.model),
+            tuple(map(id, query.fields)),
             len(query.objs),
-            tuple(self.returning_fields or ()),
+            tuple(map(id, self.returning_fields or ())),
             query.on_conflict,
-            tuple(query.update_fields or ()),
-            tuple(query.unique_fields or ()),
+            tuple(map(id, query.update_fields or ())),
+            tuple(map(id, query.unique_fields or ())),
         )
+
+    def _keepable(self) -> bool:
+        fields = self.query.fields
+        return bool(fields) and not any(hasattr(field, "get_placeholder") for field in fields)
+
+
+class _Kept:
+    __slots__ = ("text", "returning_params", "plans", "_holds")
+
+    def __init__(self, text: str, returning_params: tuple, plans: list, query) -> None:
+        self.text, self.returning_params, self.plans = text, returning_params, plans
+        self._holds = (query.model, query.fields, query.update_fields, query.unique_fields)

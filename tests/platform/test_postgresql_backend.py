@@ -192,7 +192,7 @@ def _prepared(compiler_class, model, field, value):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a naive datetime's warning
             if hasattr(compiler, "_values"):
-                (prepared,) = compiler._values()
+                (prepared,), _ = compiler._values([(field, compiler._plan(field))])
             else:
                 prepared = compiler.prepare_value(field, compiler.pre_save_val(field, obj))
     except Exception as error:
