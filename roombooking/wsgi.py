@@ -1,7 +1,12 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
+
+from roombooking.handlers import RememberingWSGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roombooking.settings")
 
-application = get_wsgi_application()
+# What django.core.wsgi.get_wsgi_application does, with a handler that remembers where recent
+# paths resolved to (roombooking/handlers.py).
+django.setup(set_prefix=False)
+application = RememberingWSGIHandler()

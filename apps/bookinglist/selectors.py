@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.db.models import QuerySet
 
@@ -12,10 +13,11 @@ from roombooking.models import EventLog
 from roombooking.roles import ROOM_MANAGERS_GROUP, is_office_staff
 
 
-def visible_rows(*, user) -> QuerySet[BookingListRow]:
+def visible_rows(*, user, rows: QuerySet | None = None) -> QuerySet[BookingListRow]:
     """Office staff see every row; anyone else their own bookings and those of rooms they manage
-    (one indexed lookup in ``BookingListManager``)."""
-    rows = BookingListRow.objects.all()
+    (one indexed lookup in ``BookingListManager``). ``rows``: the rows to narrow (all of them
+    by default)."""
+    rows = BookingListRow.objects.all() if rows is None else rows
     if is_office_staff(user):
         return rows
     username = user.get_username()
@@ -24,6 +26,18 @@ def visible_rows(*, user) -> QuerySet[BookingListRow]:
     managed = BookingListManager.objects.filter(username=username).order_by().values("row_id")
     own = BookingListRow.objects.filter(booking_user_id=username).order_by().values("booking_id")
     return rows.filter(booking_id__in=managed.union(own))
+
+
+def visible_values(*, user, fields: tuple[str, ...]) -> QuerySet:
+    """``visible_rows`` as dicts of ``fields``. The ``values()`` queryset is built once per set of
+    fields (resolving nineteen field names on each request was a twentieth of a list page); each
+    call narrows a clone of it, so the kept one is never evaluated."""
+    return visible_rows(user=user, rows=_values_of(fields).all())
+
+
+@functools.cache
+def _values_of(fields: tuple[str, ...]) -> QuerySet:
+    return BookingListRow.objects.values(*fields)
 
 
 def oversees_rooms(*, user) -> bool:

@@ -57,3 +57,20 @@ def test_a_full_page_carries_every_row(client_for, staff_user, many_rows):
     assert body["count"] == 120
     assert len(body["results"]) == 100
     assert body["results"][0]["roomManagers"] == ["deputy0", "manager"]
+
+
+@pytest.mark.parametrize("who", ["staff", "manager", "alice"])
+def test_the_kept_page_columns_give_the_statement_and_rows_of_values_per_request(
+    many_rows, staff_user, who
+):
+    from apps.bookinglist import selectors
+    from apps.bookinglist.serializers import ROW_FIELDS
+
+    user = staff_user if who == "staff" else UserFactory(username=who)
+    for _ in range(2):  # the second call narrows a clone of the kept queryset
+        kept = selectors.visible_values(user=user, fields=ROW_FIELDS).filter(room_id=11)
+        fresh = selectors.visible_rows(user=user).values(*ROW_FIELDS).filter(room_id=11)
+        assert str(kept.query) == str(fresh.query)
+        assert list(kept.order_by("booking_id")) == list(fresh.order_by("booking_id"))
+        assert len(list(kept)) > 0
+    assert selectors._values_of(ROW_FIELDS)._result_cache is None  # never evaluated itself
