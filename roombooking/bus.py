@@ -56,13 +56,16 @@ def publish(event: Event, *, new_booking: bool = False) -> int:
         booking_id=getattr(event, "booking_id", None),
     )
     delivery = (event, record.pk, record.occurred_at, new_booking)
+    logged = (getattr(event, "booking_id", None), event.type_name())
     pending: deque[tuple[Event, int, dt.datetime, bool]] | None = getattr(_local, "pending", None)
     if pending is not None:  # inside a receiver: deliver after the current event
         pending.append(delivery)
+        _local.logged.add(logged)
         return record.pk
     _local.pending = pending = deque([delivery])
     # A cascade runs in this one transaction, which already holds this booking's lock.
     _local.locked = {getattr(event, "booking_id", None)}
+    _local.logged = {logged}  # (booking id, event type) of every event the cascade logs
     try:
         while pending:
             current, seq, occurred_at, new = pending.popleft()
@@ -77,6 +80,7 @@ def publish(event: Event, *, new_booking: bool = False) -> int:
     finally:
         del _local.pending
         del _local.locked
+        del _local.logged
     return record.pk
 
 
@@ -105,8 +109,15 @@ def lock_booking(booking_id: int | None) -> None:
         locked.add(booking_id)
 
 
-def has_logged(*, booking_id: int, types: list[type[Event]]) -> bool:
-    """Whether the log holds an event of one of ``types`` about ``booking_id``."""
+def has_logged(*, booking_id: int, types: list[type[Event]], new_booking: bool = False) -> bool:
+    """Whether the log holds an event of one of ``types`` about ``booking_id``.
+
+    ``new_booking``: the caller is a receiver of the first event of a booking this transaction
+    inserted. Every event about that booking is then one the cascade under way has logged (no
+    other transaction can see the booking, and this cascade began with its first event), so the
+    cascade's own record answers, without a query."""
+    if new_booking and getattr(_local, "logged", None) is not None:
+        return any((booking_id, t.type_name()) in _local.logged for t in types)
     names = tuple(t.type_name() for t in types)
     if not names:
         return False

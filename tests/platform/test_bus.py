@@ -151,3 +151,42 @@ def test_the_log_is_append_only():
         record.save()
     with pytest.raises(ValueError):
         record.delete()
+
+
+@pytest.mark.django_db
+def test_a_new_bookings_receiver_learns_what_the_cascade_logged_without_a_query(connected):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    answers = []
+
+    def on_ping(sender, event, seq, new_booking=False, **kw):
+        bus.publish(Ponged(booking_id=event.booking_id, actor="bob"))  # logged now, sent later
+
+    def on_pong(sender, event, seq, new_booking=False, **kw):
+        with CaptureQueriesContext(connection) as queries:
+            in_cascade = [
+                bus.has_logged(booking_id=event.booking_id, types=types, new_booking=True)
+                for types in ([Ponged], [Pinged], [Pinged, Ponged])
+            ] + [bus.has_logged(booking_id=event.booking_id + 1, types=[Pinged], new_booking=True)]
+        logged = [
+            bus.has_logged(booking_id=event.booking_id, types=types)
+            for types in ([Ponged], [Pinged], [Pinged, Ponged])
+        ] + [bus.has_logged(booking_id=event.booking_id + 1, types=[Pinged])]
+        answers.append((in_cascade, logged, len(queries)))
+
+    connected(pinged, on_ping)
+    connected(ponged, on_pong)
+    with transaction.atomic():
+        bus.publish(make_ping(), new_booking=True)
+    [(in_cascade, logged, queries)] = answers
+    assert in_cascade == logged == [True, True, True, False]
+    assert queries == 0
+
+
+@pytest.mark.django_db
+def test_outside_a_cascade_a_new_booking_is_looked_up_in_the_log():
+    with transaction.atomic():
+        bus.publish(make_ping())
+    assert bus.has_logged(booking_id=7, types=[Pinged], new_booking=True) is True
+    assert bus.has_logged(booking_id=8, types=[Pinged], new_booking=True) is False

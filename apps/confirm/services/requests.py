@@ -44,7 +44,9 @@ def request_confirm(
     with transaction.atomic(savepoint=False):
         if not new_booking and Confirm.objects.filter(booking_id=booking.booking_id).exists():
             return None
-        if bus.has_logged(booking_id=booking.booking_id, types=[BookingCancelled]):
+        if bus.has_logged(
+            booking_id=booking.booking_id, types=[BookingCancelled], new_booking=new_booking
+        ):
             return None
         confirm = Confirm(
             booking_id=booking.booking_id,
