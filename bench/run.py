@@ -250,6 +250,7 @@ def measure_round(
     env: dict, wrk_env: dict, variables: dict, *, seconds: int, connections: int
 ) -> dict:
     """pgbench's two limits, then POST /bookings and a list page at 1, 2 and 4 processes."""
+    harness.settle(DATABASE_URL)
     limit = {
         name: harness.pgbench(
             DATABASE_URL, script, seconds=seconds, clients=connections, variables=variables
