@@ -2,8 +2,10 @@
 -- transaction (booking row under the exclusion constraint, the approval request, the booking
 -- list row and its manager rows, the notification outbox rows with what their calendar invites say
 -- (rendered by the delivery worker) and the
--- event log rows), plus the reads it must do (the token, the room and its policies and managers,
--- the overlap and waitlist-hold check in one statement, as the service makes them).
+-- event log rows), plus the reads and locks it must do (the token, the room and its policies and
+-- managers, the booker's row lock and upcoming-booking count, the room's advisory lock, the
+-- overlap and waitlist-hold check in one statement, as the service makes them). Without the
+-- room's lock two clients could both find overlapping slots free, and the constraint aborted one.
 -- Keep it in step with the tables: bench/run.py fails loudly when a column is gone.
 \set room random(1, :rooms)
 \set userid random(1, :users)
@@ -11,6 +13,9 @@
 BEGIN;
 SELECT t.key, u.id, u.username FROM authtoken_token t JOIN auth_user u ON u.id = t.user_id WHERE t.user_id = :userid;
 SELECT * FROM booking_room WHERE id = :room FOR SHARE;
+SELECT id FROM auth_user WHERE id = :userid FOR NO KEY UPDATE;
+SELECT COUNT(id) FROM booking_booking WHERE status = 'BOOKED' AND booking_user_id = :userid AND use_end_dtm > now();
+SELECT pg_advisory_xact_lock(1380929357, :room);
 SELECT u.username FROM auth_user u JOIN booking_room_managers m ON m.user_id = u.id WHERE m.room_id = :room;
 SELECT (EXISTS (SELECT 1 FROM booking_booking WHERE room_id = :room AND status = 'BOOKED' AND use_start_dtm < to_timestamp(:base::bigint + :minute * 60 + 3600) AND use_end_dtm > to_timestamp(:base::bigint + :minute * 60)) OR EXISTS (SELECT 1 FROM booking_waitlistentry WHERE room_id = :room AND status = 'OFFERED' AND hold_until > now() AND use_start_dtm < to_timestamp(:base::bigint + :minute * 60 + 3600) AND use_end_dtm > to_timestamp(:base::bigint + :minute * 60)))::int AS taken FROM booking_room WHERE id = :room \gset
 -- A slot taken (by an earlier run's booking) is answered as the service answers it, 409:
