@@ -59,7 +59,7 @@ def _wrapped(value: object, wrapper: type | None) -> object:
 
 
 class _Compiled:
-    def __init__(self, compiler, markers: dict[object, str], suffix: str, *, select: bool) -> None:
+    def __init__(self, compiler, markers: dict[object, str], suffix: str) -> None:
         sql, params = compiler.as_sql()
         self.sql = sql + suffix
         self.needs_transaction = bool(compiler.query.select_for_update)
@@ -79,9 +79,8 @@ class _Compiled:
         missing = set(markers.values()) - {name for name, _ in self.slots}
         if missing:
             raise TemplateError(f"arguments not in the statement: {sorted(missing)}")
-        if select:
-            fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
-            self.converters = compiler.get_converters(fields)
+        fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
+        self.converters = compiler.get_converters(fields)
         self.compiler = compiler
         self._instances: tuple | None = None  # how rows become model instances, made once
 
@@ -163,7 +162,7 @@ class Template:
             _marker(self.kinds[name], len(names) - n): name for n, name in enumerate(names)
         }
         compiled = [
-            _Compiled(self._compiler(markers, using), markers, self.suffix, select=True)
+            _Compiled(self._compiler(markers, using), markers, self.suffix)
             for markers in (ascending, descending)
         ]
         first, second = compiled
@@ -217,15 +216,6 @@ class UpdateTemplate(Template):
         ):
             cursor.execute(compiled.sql, self._params(compiled, values))
             return cursor.rowcount
-
-    def sql_with_params(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any):
-        compiled = self._for(using)
-        return compiled.sql, self._params(compiled, values)
-
-    def _compile(self, using: str) -> _Compiled:
-        compiled = super()._compile(using)
-        compiled.needs_transaction = False
-        return compiled
 
     def _compiler(self, markers: dict[object, str], using: str):
         queryset, updates = self.build(**{name: marker for marker, name in markers.items()})
