@@ -12,6 +12,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.support import connect
+
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "lua"
 SQL = ROOT / "bench" / "sql"
@@ -134,14 +136,7 @@ def settle(database_url: str) -> None:
     """VACUUM ANALYZE the benchmark database and CHECKPOINT, before a round: the autovacuum of
     earlier runs' rows and a checkpoint's writes otherwise fall on whichever measurement runs
     then (a round's booking limit moved from 593 to 767 tx/s minutes apart, 2026-11-27)."""
-    import psycopg
-
-    parts = urlsplit(database_url)
-    with psycopg.connect(
-        host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
-        user=parts.username or "postgres", password=parts.password,
-        dbname=parts.path.lstrip("/"), autocommit=True,
-    ) as connection:  # fmt: skip
+    with connect(database_url) as connection:
         connection.execute("VACUUM ANALYZE")
         connection.execute("CHECKPOINT")
 

@@ -10,20 +10,25 @@ import time
 from urllib.parse import urlsplit
 
 
-def ensure_database(url: str) -> None:
-    """Create the benchmark database named in ``url`` when it does not exist."""
+def connect(url: str, *, database: str | None = None):
+    """An autocommit psycopg connection to ``url`` (or to its server's ``database``)."""
     import psycopg
 
     parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(
-        host=parts.hostname,
+    return psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
         port=parts.port or 5432,
-        user=parts.username,
+        user=parts.username or "postgres",
         password=parts.password,
-        dbname="postgres",
+        dbname=database or parts.path.lstrip("/"),
         autocommit=True,
-    ) as conn:
+    )
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark database named in ``url`` when it does not exist."""
+    name = urlsplit(url).path.lstrip("/")
+    with connect(url, database="postgres") as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
