@@ -3,22 +3,19 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
-
-def _iso(moment, zone):
-    """What DRF's DateTimeField answers: ISO 8601 in the current time zone, UTC as "Z".
-    ``zone`` is looked up once per page: ``timezone.localtime`` per value (a context-local
-    lookup each time) was a tenth of a list page's time when profiled."""
-    if moment is None:
-        return None
-    text = moment.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
+from roombooking.datetimes import format_drf_many
 
 ROW_FIELDS = (
     "booking_id", "room_id", "room_name", "room_managers", "booking_user_id", "use_start_dtm",
     "use_end_dtm", "booking_dtm", "booking_status", "confirm_id", "confirm_status",
     "confirm_user_id", "confirm_dtm", "confirm_reason", "cancelled_dtm", "cancel_cause",
     "cancel_reason", "updated_dtm", "series_id",
+)  # fmt: skip
+
+
+# The date-time fields of a row, in the order in which _represent takes them.
+_MOMENTS = (
+    "use_start_dtm", "use_end_dtm", "booking_dtm", "confirm_dtm", "cancelled_dtm", "updated_dtm",
 )  # fmt: skip
 
 
@@ -34,32 +31,43 @@ class FastRowListSerializer(serializers.ListSerializer):
     ``values()``: no model instance per row) or model instances."""
 
     def to_representation(self, data):
-        rows = data.all() if hasattr(data, "all") else data
-        zone = timezone.get_current_timezone()
-        return [
-            {
-                "bookingId": row["booking_id"],
-                "roomId": row["room_id"],
-                "roomName": str(row["room_name"]),
-                "roomManagers": [str(name) for name in row["room_managers"]],
-                "bookingUserId": str(row["booking_user_id"]),
-                "useStartDtm": _iso(row["use_start_dtm"], zone),
-                "useEndDtm": _iso(row["use_end_dtm"], zone),
-                "bookingDtm": _iso(row["booking_dtm"], zone),
-                "bookingStatus": str(row["booking_status"]),
-                "confirmId": row["confirm_id"],
-                "confirmStatus": _text(row["confirm_status"]),
-                "confirmUserId": _text(row["confirm_user_id"]),
-                "confirmDtm": _iso(row["confirm_dtm"], zone),
-                "confirmReason": str(row["confirm_reason"]),
-                "cancelledDtm": _iso(row["cancelled_dtm"], zone),
-                "cancelCause": str(row["cancel_cause"]),
-                "cancelReason": str(row["cancel_reason"]),
-                "updatedDtm": _iso(row["updated_dtm"], zone),
-                "seriesId": row["series_id"],
-            }
-            for row in (r if isinstance(r, dict) else r.__dict__ for r in rows)
+        rows = [
+            r if isinstance(r, dict) else r.__dict__
+            for r in (data.all() if hasattr(data, "all") else data)
         ]
+        texts = format_drf_many(  # a page's date-times formatted together: much faster
+            [row[name] for row in rows for name in _MOMENTS], zone=timezone.get_current_timezone()
+        )
+        width = len(_MOMENTS)
+        return [
+            _represent(row, texts[index * width : (index + 1) * width])
+            for index, row in enumerate(rows)
+        ]
+
+
+def _represent(row: dict, moments: list[str | None]) -> dict:
+    start, end, booked, confirmed, cancelled, updated = moments  # in the order of _MOMENTS
+    return {
+        "bookingId": row["booking_id"],
+        "roomId": row["room_id"],
+        "roomName": str(row["room_name"]),
+        "roomManagers": [str(name) for name in row["room_managers"]],
+        "bookingUserId": str(row["booking_user_id"]),
+        "useStartDtm": start,
+        "useEndDtm": end,
+        "bookingDtm": booked,
+        "bookingStatus": str(row["booking_status"]),
+        "confirmId": row["confirm_id"],
+        "confirmStatus": _text(row["confirm_status"]),
+        "confirmUserId": _text(row["confirm_user_id"]),
+        "confirmDtm": confirmed,
+        "confirmReason": str(row["confirm_reason"]),
+        "cancelledDtm": cancelled,
+        "cancelCause": str(row["cancel_cause"]),
+        "cancelReason": str(row["cancel_reason"]),
+        "updatedDtm": updated,
+        "seriesId": row["series_id"],
+    }
 
 
 class BookingListRowSerializer(serializers.Serializer):

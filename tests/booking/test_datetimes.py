@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.utils.timezone import override
 from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework import serializers
@@ -14,6 +15,7 @@ from roombooking.datetimes import (
     DateTimeInputError,
     DateTimeInputField,
     format_compact,
+    format_drf_many,
     parse_datetime,
     parse_local_or_aware,
 )
@@ -138,3 +140,35 @@ def test_drf_field_output_is_iso_with_offset_in_its_zone():
     field = DateTimeInputField(zone="Asia/Seoul")
     moment = dt.datetime(2020, 8, 31, 9, 30, tzinfo=dt.UTC)
     assert field.to_representation(moment) == "2020-08-31T18:30:00+09:00"
+
+
+_ZONES = [
+    "Asia/Seoul",
+    "UTC",
+    "Europe/London",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Europe/Amsterdam",
+]
+_moments = st.datetimes(
+    min_value=dt.datetime(1800, 1, 2),
+    max_value=dt.datetime(9999, 12, 30),
+    timezones=st.just(dt.UTC),
+)
+
+
+@given(values=st.lists(st.none() | _moments, max_size=12), zone=st.sampled_from(_ZONES))
+def test_format_drf_many_says_what_drfs_field_says(values, zone):
+    """Microseconds, UTC as "Z", offsets of whole minutes and (before 1900) with seconds."""
+    field = serializers.DateTimeField(allow_null=True)
+    with override(zone):
+        expected = [None if v is None else field.to_representation(v) for v in values]
+    assert format_drf_many(values, zone=zoneinfo.ZoneInfo(zone)) == expected
+
+
+def test_format_drf_many_formats_a_datetime_subclass_the_exact_way():
+    class Moment(dt.datetime):
+        pass
+
+    value = Moment(2026, 12, 1, 9, 0, 0, 5, tzinfo=dt.UTC)
+    assert format_drf_many([value, None], zone=SEOUL) == ["2026-12-01T18:00:00.000005+09:00", None]
