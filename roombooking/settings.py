@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from roombooking import config
+from roombooking.broker import transport_for
 from roombooking.config import ConfigError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -195,6 +196,8 @@ else:
         "interval_max": 0.5,
         "visibility_timeout": 3600,
     }
+# redis://: kombu's Redis transport with one kept client per channel (roombooking/broker.py).
+CELERY_BROKER_TRANSPORT = transport_for(CELERY_BROKER_URL)
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True

@@ -217,6 +217,7 @@ REDIS_TRANSPORT_OPTIONS = {
 def _use_broker(url: str, transport_options: dict, *, close: bool = False) -> None:
     """Point this process's Celery app at ``url``. kombu keeps one pool per broker for the whole
     process, so only the private broker's pool is ever closed (``close``)."""
+    from roombooking.broker import transport_for
     from roombooking.celery import app
 
     if close and app._pool is not None:
@@ -224,6 +225,7 @@ def _use_broker(url: str, transport_options: dict, *, close: bool = False) -> No
     app._pool = None
     app.amqp._producer_pool = None
     app.conf.broker_url = url
+    app.conf.broker_transport = transport_for(url)  # as settings.py chooses it
     app.conf.broker_transport_options = transport_options
 
 
