@@ -27,6 +27,9 @@ publish_breaker = Breaker(
     fail_max=settings.NOTIFICATION_PUBLISH_BREAKER_FAIL_MAX,
     reset_timeout=settings.NOTIFICATION_PUBLISH_BREAKER_RESET,
 )
+# Rows per delivery task: a booking's cascade writes two or three; more would make one worker
+# process send a sweep's emails one after another while the others wait.
+IDS_PER_TASK = 8
 _executor: ThreadPoolExecutor | None = None
 _executor_pid: int | None = None
 _executor_lock = threading.Lock()
@@ -43,23 +46,26 @@ def _publisher() -> ThreadPoolExecutor:
 
 
 def publish_now(notification_ids: Iterable[int]) -> list[int]:
-    """Publish one delivery task per id on the calling thread; returns the ids published.
+    """Publish delivery tasks for ``notification_ids`` on the calling thread; returns the ids
+    published.
 
-    No retry loop (``retry=False``): a failure is left to the re-enqueue task. The tasks go in
-    one batch (kombu's ``Producer.batch``: on Redis one pipeline, one round trip), sent when the
-    batch closes; kombu's Redis transport otherwise makes a client per message, which with its
-    command table was about half of a publish's CPU (docs/performance.md). A failure raises
-    here, as before, and every row of the batch stays pending.
+    The ids go ``IDS_PER_TASK`` to a task (``deliver_notifications``, each row still claimed,
+    sent and retried on its own): a transaction's two or three rows make one message, and a
+    sweep's thousand still spread over every worker process. No retry loop (``retry=False``): a
+    failure is left to the re-enqueue task. The tasks go in one batch (kombu's
+    ``Producer.batch``: on Redis one pipeline, one round trip), sent when the batch closes. A
+    failure raises here, and every row of the batch stays pending.
     """
-    from apps.notification.tasks import deliver_notification
+    from apps.notification.tasks import deliver_notifications
     from roombooking.celery import app
 
-    published = []
+    ids = list(notification_ids)
     with app.producer_or_acquire() as producer, producer.batch():
-        for notification_id in notification_ids:
-            deliver_notification.apply_async(args=[notification_id], retry=False, producer=producer)
-            published.append(notification_id)
-    return published
+        for start in range(0, len(ids), IDS_PER_TASK):
+            deliver_notifications.apply_async(
+                args=[ids[start : start + IDS_PER_TASK]], retry=False, producer=producer
+            )
+    return ids
 
 
 def hand_off(notification_ids: list[int]) -> bool:

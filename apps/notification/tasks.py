@@ -27,6 +27,27 @@ def deliver_notification(self, notification_id: int) -> str:
     return outcome.result
 
 
+@shared_task(
+    name="notification.deliver_each",
+    acks_late=True,  # as deliver_notification: a killed worker's batch runs again
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def deliver_notifications(notification_ids: list[int]) -> list[str]:
+    """Rows handed off together (one transaction's, or a sweep's chunk): each is claimed, sent
+    and recorded on its own, exactly as ``deliver_notification`` does it, and a row to try again
+    gets a ``deliver_notification`` task of its own. One message instead of one per row halves
+    what a booking spends handing its emails to the broker (docs/performance.md). A batch run
+    again after its worker died finds its sent rows done and its unfinished row claimed."""
+    results = []
+    for notification_id in notification_ids:
+        outcome = delivery.deliver(notification_id=notification_id)
+        if outcome.retry_in is not None:
+            deliver_notification.apply_async(args=[notification_id], countdown=outcome.retry_in)
+        results.append(outcome.result)
+    return results
+
+
 @shared_task(name="notification.requeue_pending", ignore_result=True)
 @once_per_period(REQUEUE_PERIOD)
 def requeue_pending_notifications() -> int:
