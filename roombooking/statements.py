@@ -29,6 +29,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Func, IntegerField, Model, QuerySet, sql
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
+from psycopg.types.numeric import Int8
 
 _MARKER_EPOCH = dt.datetime(2901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)  # no real booking is this late
 
@@ -111,13 +112,24 @@ class Template:
         self._lock = threading.Lock()
         Template.made.append(self)
 
-    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
+    def rows(
+        self,
+        *,
+        using: str = DEFAULT_DB_ALIAS,
+        window: tuple[int, int] | None = None,
+        **values: Any,
+    ) -> list[tuple]:
         """The rows of the builder's queryset for ``values`` (tuples, values converted as the
-        ORM converts them)."""
+        ORM converts them). ``window``: ``(offset, limit)``, the rows of the slice
+        ``[offset : offset + limit]`` (a paginator's page), the limit and offset being
+        parameters of the one kept statement instead of text of a statement per page."""
         compiled = self._for(using)
         if compiled is None:
-            return [tuple(row) for row in self.build(**values).using(using)]
-        rows = self._execute(compiled, using, values)
+            queryset = self.build(**values).using(using)
+            if window is not None:
+                queryset = queryset[window[0] : window[0] + window[1]]
+            return [tuple(row) for row in queryset]
+        rows = self._execute(compiled, using, values, window)
         if compiled.converters:
             rows = [
                 tuple(row) for row in compiled.compiler.apply_converters(rows, compiled.converters)
@@ -182,14 +194,26 @@ class Template:
             for name, other in compiled.slots
         ]
 
-    def _execute(self, compiled: _Compiled, using: str, values: dict[str, Any]) -> list[tuple]:
+    def _execute(
+        self,
+        compiled: _Compiled,
+        using: str,
+        values: dict[str, Any],
+        window: tuple[int, int] | None = None,
+    ) -> list[tuple]:
         connection = connections[using]
         if compiled.needs_transaction and connection.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
+        sql, params = compiled.sql, self._params(compiled, values)
+        if window is not None:
+            if compiled.needs_transaction or self.suffix:
+                raise TemplateError("a window goes with a plain SELECT only")
+            offset, limit = window  # bigints: one prepared statement for every page
+            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, Int8(limit), Int8(offset)]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, self._params(compiled, values))
+            cursor.execute(sql, params)
             return cursor.fetchall()
 
 

@@ -18,9 +18,17 @@ def visible_rows(*, user, rows: QuerySet | None = None) -> QuerySet[BookingListR
     (one indexed lookup in ``BookingListManager``). ``rows``: the rows to narrow (all of them
     by default)."""
     rows = BookingListRow.objects.all() if rows is None else rows
-    if is_office_staff(user):
-        return rows
-    username = user.get_username()
+    username = narrowed_to(user)
+    return rows if username is None else seen_by(rows, username=username)
+
+
+def narrowed_to(user) -> str | None:
+    """Whose rows ``user`` sees: None for every row (office staff), else their username."""
+    return None if is_office_staff(user) else user.get_username()
+
+
+def seen_by(rows: QuerySet, *, username: str) -> QuerySet:
+    """``rows`` narrowed to ``username``'s own bookings and those of the rooms they manage."""
     # One IN (... UNION ...) rather than "booker = me OR id IN (...)": PostgreSQL answers the
     # OR with a scan of the whole table, the union with two index lookups.
     managed = BookingListManager.objects.filter(username=username).order_by().values("row_id")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -7,7 +8,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 
-from apps.bookinglist import selectors
+from apps.bookinglist import pages, selectors
 from apps.bookinglist.csv_export import csv_response
 from apps.bookinglist.filters import BookingListFilter
 from apps.bookinglist.serializers import ROW_FIELDS, BookingListRowSerializer
@@ -19,13 +20,29 @@ WINDOW_PARAMETERS = [
 ]
 
 
+class ListPageFilterBackend(DjangoFilterBackend):
+    """django-filter's backend; for a list page, the filtered rows as a ``pages.KeptPage`` (the
+    count and the page from statements kept compiled) where it can be, else the queryset."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) != "list":
+            return super().filter_queryset(request, queryset, view)
+        filterset = self.get_filterset(request, queryset, view)
+        if not filterset.is_valid() and self.raise_exception:
+            raise filter_utils.translate_validation(filterset.errors)
+        kept = pages.kept_page(
+            cleaned=filterset.form.cleaned_data, username=selectors.narrowed_to(request.user)
+        )
+        return filterset.qs if kept is None else kept
+
+
 @extend_schema_view(list=extend_schema(parameters=WINDOW_PARAMETERS))
 class BookingListViewSet(viewsets.ReadOnlyModelViewSet):
     """Every booking with its approval: your own, your rooms' if you manage rooms, all for office
     staff. Another person's row answers 404."""
 
     serializer_class = BookingListRowSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ListPageFilterBackend]
     filterset_class = BookingListFilter
     lookup_field = "booking_id"
     lookup_url_kwarg = "bookingId"

@@ -125,6 +125,30 @@ def test_counted_is_count(booking):
     assert template.rows(room_id=booking.room.pk + 1000) == [(0,)]
 
 
+def test_a_window_is_the_orms_slice(db):
+    """Runs on both backends: PostgreSQL's kept statement with LIMIT and OFFSET parameters,
+    SQLite's ORM slice."""
+    Room.objects.bulk_create([Room(name=f"Window room {n:02}", capacity=n) for n in range(1, 13)])
+    names = Template(
+        lambda *, capacity: (
+            Room.objects.filter(capacity__gte=capacity).order_by("name").values_list("name")
+        ),
+        capacity=int,
+    )
+    everything = list(Room.objects.filter(capacity__gte=3).order_by("name").values_list("name"))
+    for offset, limit in ((0, 5), (5, 5), (10, 5), (0, 0), (20, 5)):
+        expected = everything[offset : offset + limit]
+        assert names.rows(window=(offset, limit), capacity=3) == expected, (offset, limit)
+
+
+@on_postgresql
+def test_a_locking_template_takes_no_window(room):
+    locked = Template(lambda *, room_id: Room.objects.filter(pk=room_id), room_id=int,
+                      suffix=" FOR SHARE")  # fmt: skip
+    with transaction.atomic(), pytest.raises(TemplateError):
+        locked.rows(window=(0, 1), room_id=room.pk)
+
+
 @on_postgresql
 def test_a_builder_computing_with_its_values_is_refused():
     def ordered(*, start, end):  # the markers would land where their order put them
