@@ -31,6 +31,8 @@ from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 from psycopg.types.numeric import Int8
 
+from roombooking.cursors import statement_cursor
+
 _MARKER_EPOCH = dt.datetime(2901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)  # no real booking is this late
 
 
@@ -212,7 +214,7 @@ class Template:
                 raise TemplateError("a window goes with a plain SELECT only")
             offset, limit = window  # bigints: one prepared statement for every page
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, Int8(limit), Int8(offset)]
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
@@ -236,7 +238,7 @@ class UpdateTemplate(Template):
             return queryset.using(using).update(**updates)
         with (
             transaction.mark_for_rollback_on_error(using=using),
-            connections[using].cursor() as cursor,
+            statement_cursor(connections[using]) as cursor,
         ):
             cursor.execute(compiled.sql, self._params(compiled, values))
             return cursor.rowcount

@@ -31,6 +31,8 @@ from django.db.models.sql.compiler import (  # noqa: F401 (a backend's compiler 
     SQLUpdateCompiler,
 )
 
+from roombooking.cursors import statement_cursor
+
 _KNOWN: dict[tuple, _Kept] = {}  # shape -> the text, its returning params, the value plans
 
 # How a plain field's value of an accepted type is prepared: as it is, or wrapped.
@@ -105,6 +107,28 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         if self.returning_fields:
             self.returning_params = known.returning_params
         return [(known.text, (*values, *known.returning_params))]
+
+    def execute_sql(self, returning_fields=None):
+        """Django's, on the database session's kept cursor (``roombooking.cursors``), for
+        PostgreSQL: it returns the columns asked for from the INSERT itself, a row per object."""
+        opts = self.query.get_meta()
+        self.returning_fields = returning_fields
+        with statement_cursor(self.connection) as cursor:
+            for sql, params in self.as_sql():
+                cursor.execute(sql, params)
+            if not self.returning_fields:
+                return []
+            ops = self.connection.ops
+            if len(self.query.objs) > 1:
+                rows = ops.fetch_returned_insert_rows(cursor)
+            else:
+                rows = [ops.fetch_returned_insert_columns(cursor, self.returning_params)]
+        converters = self.get_converters(
+            [field.get_col(opts.db_table) for field in self.returning_fields]
+        )
+        if converters:
+            rows = self.apply_converters(rows, converters)
+        return list(rows)
 
     def _values(self, plans) -> tuple[list, bool]:
         """The values, prepared; and whether any went Django's way (it may be an expression)."""
