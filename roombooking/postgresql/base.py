@@ -6,11 +6,15 @@ zone), a subclass of psycopg's pure-Python one: parsing a timestamp in Python wa
 twentieth of a booking list page, which reads six per row. Our connections run in UTC
 (``settings.USE_TZ``, no ``TIME_ZONE`` per database), where psycopg's C loader gives the same
 values: aware datetimes in ``datetime.UTC``. It is used then; anything else keeps Django's.
+
+Its health check (``is_usable``) sends a statement only when the connection's socket has
+something to say.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import select
 from functools import lru_cache
 
 from django.db.backends.postgresql import base
@@ -25,6 +29,26 @@ class DatabaseOperations(base.DatabaseOperations):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+
+    def is_usable(self) -> bool:
+        """Django's health check (``CONN_HEALTH_CHECKS``, at a request's first statement) without
+        its round trip while the session is quiet. Django sends ``SELECT 1``: about 0.2 ms of
+        Python CPU and 0.4 ms of waiting, on every request (measured in-process). An idle session
+        has nothing to read; when the server ends one (a restart, ``pg_terminate_backend``, an
+        idle timeout) it says so or closes the socket, which then has something to read. So a
+        socket with something to read gets Django's check (a notification waiting is harmless:
+        the check passes), a quiet one is usable, and a connection psycopg knows to be broken
+        is not."""
+        connection = self.connection
+        if connection is None or connection.closed or connection.broken:
+            return False
+        try:
+            poller = select.poll()
+            poller.register(connection.fileno(), select.POLLIN | select.POLLPRI)
+            quiet = not poller.poll(0)
+        except (OSError, ValueError):
+            quiet = False
+        return True if quiet else super().is_usable()
 
     def get_connection_params(self):
         params = super().get_connection_params()
