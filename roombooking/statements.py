@@ -153,6 +153,11 @@ class Template:
             found.append(instance)
         return found
 
+    def compile(self, *, using: str = DEFAULT_DB_ALIAS) -> None:
+        """Compile now rather than at the first run (PostgreSQL; elsewhere nothing to do): a
+        builder whose SQL depends on its values raises ``TemplateError`` here."""
+        self._for(using)
+
     def sql_with_params(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any):
         """The statement a run sends (for the tests comparing it with the ORM's own)."""
         compiled = self._for(using)

@@ -119,7 +119,7 @@ def _make(shape: tuple, kinds: dict[str, type]) -> tuple[Template, Template] | N
         templates = (Template(build_count, **kinds), Template(build, **kinds))
         try:
             for template in templates:
-                template._for(DEFAULT_DB_ALIAS)  # compile now: a shape it refuses is known
+                template.compile()  # now: a shape the markers cannot follow is known
         except TemplateError:
             templates = None
         _shapes[shape] = templates
