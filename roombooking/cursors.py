@@ -11,12 +11,19 @@ makes them) is used while the request's health check is not done yet, while quer
 (``CaptureQueriesContext``, ``DEBUG``: they need Django's debug cursor), and for the first
 statement of each new database session. Execute wrappers and the broken-transaction check run
 on every ``execute``, kept cursor or not.
+
+``run_statement`` goes one step further on PostgreSQL: where the kept cursor would take a
+statement, it runs as a prepared statement straight through libpq
+(``roombooking.postgresql.prepared``), with Django's broken-transaction check and error
+translation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+
+from roombooking.postgresql import prepared
 
 _KEPT = "_roombooking_kept_cursor"  # on the DatabaseWrapper: (its psycopg connection, cursor)
 
@@ -33,6 +40,27 @@ def statement_cursor(connection) -> Iterator:
             return
         connection.__dict__[_KEPT] = (connection.connection, cursor)
     yield cursor
+
+
+def run_statement(connection, sql: str, params: Sequence) -> tuple[list[tuple], int]:
+    """Run ``sql`` with ``params``; returns its rows (none for a statement that returns none)
+    and its row count. On PostgreSQL it runs as a prepared statement straight through libpq
+    (``roombooking.postgresql.prepared``) after Django's checks that a cursor would run (the
+    request's health check, the broken transaction) and with its error translation; where
+    that may not take it (queries logged, a new session), on ``statement_cursor``."""
+    session = None
+    if connection.vendor == "postgresql":
+        connection.close_if_health_check_failed()  # a request's first statement: as a cursor
+        session = prepared.session(connection)
+    if session is not None:
+        if connection.needs_rollback:
+            connection.validate_no_broken_transaction()  # raises, as a cursor's execute does
+        with connection.wrap_database_errors:
+            return prepared.run(session, sql, params)
+    with statement_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall() if cursor.description is not None else []
+        return rows, cursor.rowcount
 
 
 def _kept(connection):

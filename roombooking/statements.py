@@ -31,7 +31,7 @@ from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 from psycopg.types.numeric import Int8
 
-from roombooking.cursors import statement_cursor
+from roombooking.cursors import run_statement
 
 _MARKER_EPOCH = dt.datetime(2901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)  # no real booking is this late
 
@@ -219,9 +219,7 @@ class Template:
                 raise TemplateError("a window goes with a plain SELECT only")
             offset, limit = window  # bigints: one prepared statement for every page
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, Int8(limit), Int8(offset)]
-        with statement_cursor(connection) as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+        return run_statement(connection, sql, params)[0]
 
 
 class UpdateTemplate(Template):
@@ -241,12 +239,9 @@ class UpdateTemplate(Template):
         ):
             queryset, updates = self.build(**values)
             return queryset.using(using).update(**updates)
-        with (
-            transaction.mark_for_rollback_on_error(using=using),
-            statement_cursor(connections[using]) as cursor,
-        ):
-            cursor.execute(compiled.sql, self._params(compiled, values))
-            return cursor.rowcount
+        params = self._params(compiled, values)
+        with transaction.mark_for_rollback_on_error(using=using):
+            return run_statement(connections[using], compiled.sql, params)[1]
 
     def _compiler(self, markers: dict[object, str], using: str):
         queryset, updates = self.build(**{name: marker for marker, name in markers.items()})

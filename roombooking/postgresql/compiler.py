@@ -31,7 +31,7 @@ from django.db.models.sql.compiler import (  # noqa: F401 (a backend's compiler 
     SQLUpdateCompiler,
 )
 
-from roombooking.cursors import statement_cursor
+from roombooking.cursors import run_statement
 
 _KNOWN: dict[tuple, _Kept] = {}  # shape -> the text, its returning params, the value plans
 
@@ -109,20 +109,15 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         return [(known.text, (*values, *known.returning_params))]
 
     def execute_sql(self, returning_fields=None):
-        """Django's, on the database session's kept cursor (``roombooking.cursors``), for
-        PostgreSQL: it returns the columns asked for from the INSERT itself, a row per object."""
+        """Django's for PostgreSQL (it returns the columns asked for from the INSERT itself, a
+        row per object), run by ``roombooking.cursors.run_statement``: a prepared statement on
+        the session, or the session's kept cursor."""
         opts = self.query.get_meta()
         self.returning_fields = returning_fields
-        with statement_cursor(self.connection) as cursor:
-            for sql, params in self.as_sql():
-                cursor.execute(sql, params)
-            if not self.returning_fields:
-                return []
-            ops = self.connection.ops
-            if len(self.query.objs) > 1:
-                rows = ops.fetch_returned_insert_rows(cursor)
-            else:
-                rows = [ops.fetch_returned_insert_columns(cursor, self.returning_params)]
+        for sql, params in self.as_sql():
+            rows = run_statement(self.connection, sql, params)[0]
+        if not self.returning_fields:
+            return []
         converters = self.get_converters(
             [field.get_col(opts.db_table) for field in self.returning_fields]
         )
