@@ -10,6 +10,7 @@ keeps failing. A row that was not handed over stays PENDING and the periodic re-
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import threading
@@ -52,19 +53,24 @@ def publish_now(notification_ids: Iterable[int]) -> list[int]:
     The ids go ``IDS_PER_TASK`` to a task (``deliver_notifications``, each row still claimed,
     sent and retried on its own): a transaction's two or three rows make one message, and a
     sweep's thousand still spread over every worker process. No retry loop (``retry=False``): a
-    failure is left to the re-enqueue task. The tasks go in one batch (kombu's
-    ``Producer.batch``: on Redis one pipeline, one round trip), sent when the batch closes. A
-    failure raises here, and every row of the batch stays pending.
+    failure is left to the re-enqueue task. On Redis the messages are the task's kept message
+    filled in (``roombooking.broker.KeptTaskMessage``: Celery's own, made once), pushed in one
+    command; elsewhere Celery makes them, in one batch (kombu's ``Producer.batch``). A failure
+    raises here, and every row of the batch stays pending.
     """
     from apps.notification.tasks import deliver_notifications
+    from roombooking.broker import KeptTaskMessage
     from roombooking.celery import app
 
     ids = list(notification_ids)
+    arg_lists = [[ids[start : start + IDS_PER_TASK]] for start in range(0, len(ids), IDS_PER_TASK)]
+    kept = KeptTaskMessage.for_task(deliver_notifications)
+    if kept is not None:  # a Redis broker: the kept message, filled in, in one command
+        kept.publish(arg_lists)
+        return ids
     with app.producer_or_acquire() as producer, producer.batch():
-        for start in range(0, len(ids), IDS_PER_TASK):
-            deliver_notifications.apply_async(
-                args=[ids[start : start + IDS_PER_TASK]], retry=False, producer=producer
-            )
+        for args in arg_lists:
+            deliver_notifications.apply_async(args=args, retry=False, producer=producer)
     return ids
 
 
@@ -78,7 +84,8 @@ def hand_off(notification_ids: list[int]) -> bool:
     if not publish_breaker.allow():
         logger.info("broker circuit open: notifications %s wait for re-enqueue", notification_ids)
         return False
-    future = _publisher().submit(publish_now, notification_ids)
+    # In the request's context: the messages carry its request id (roombooking.requestid).
+    future = _publisher().submit(contextvars.copy_context().run, publish_now, notification_ids)
     timeout = settings.NOTIFICATION_PUBLISH_TIMEOUT_MS / 1000
     try:
         future.result(timeout=timeout)
