@@ -26,7 +26,9 @@ from collections.abc import Iterator
 
 from django.db import transaction
 
+from roombooking.cursors import run_statement
 from roombooking.events import Event, event_type
+from roombooking.inserts import insert_new
 from roombooking.models import EventLog
 from roombooking.statements import Template
 
@@ -49,11 +51,15 @@ def publish(event: Event, *, new_booking: bool = False) -> int:
         raise BusError("publish() must be called inside transaction.atomic()")
     if not new_booking:
         lock_booking(getattr(event, "booking_id", None))
-    record = EventLog.objects.create(
-        event_type=event.type_name(),
-        payload=event.to_payload(),
-        actor=event.actor,
-        booking_id=getattr(event, "booking_id", None),
+    (record,) = insert_new(
+        [
+            EventLog(
+                event_type=event.type_name(),
+                payload=event.to_payload(),
+                actor=event.actor,
+                booking_id=getattr(event, "booking_id", None),
+            )
+        ]
     )
     delivery = (event, record.pk, record.occurred_at, new_booking)
     logged = (getattr(event, "booking_id", None), event.type_name())
@@ -102,8 +108,7 @@ def lock_booking(booking_id: int | None) -> None:
         return
     if not connection.in_atomic_block:
         raise BusError("lock_booking() must be called inside transaction.atomic()")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [booking_id])
+    run_statement(connection, "SELECT pg_advisory_xact_lock(%s)", [booking_id])
     locked = getattr(_local, "locked", None)
     if locked is not None:
         locked.add(booking_id)

@@ -18,6 +18,7 @@ from apps.bookinglist.replay import replayed_rows
 from apps.bookinglist.selectors import logged_time, row_state
 from roombooking import txmemo
 from roombooking.events import Event
+from roombooking.inserts import insert_new
 from roombooking.statements import UpdateTemplate
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def _save(state: RowState, *, previous: RowState | None) -> None:
     values = state.as_dict()
     booking_id = values.pop("booking_id")
     if previous is None:
-        BookingListRow.objects.create(booking_id=booking_id, **values)
+        insert_new([BookingListRow(booking_id=booking_id, **values)])
     else:
         before = previous.as_dict()
         changed = {name: value for name, value in values.items() if value != before[name]}
@@ -102,8 +103,8 @@ def _save(state: RowState, *, previous: RowState | None) -> None:
     if previous is None or previous.room_managers != state.room_managers:
         if previous is not None:
             BookingListManager.objects.filter(row_id=booking_id).delete()
-        BookingListManager.objects.bulk_create(
-            BookingListManager(row_id=booking_id, username=name) for name in state.room_managers
+        insert_new(
+            [BookingListManager(row_id=booking_id, username=name) for name in state.room_managers]
         )
 
 

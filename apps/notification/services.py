@@ -19,6 +19,7 @@ from apps.notification.recipients import Recipient, calendar_keepers, recipients
 from apps.notification.selectors import calendar_holders
 from roombooking import ical, txmemo
 from roombooking.events import Event
+from roombooking.inserts import insert_new
 
 logger = logging.getLogger(__name__)
 _local = threading.local()  # this thread's batch of ids waiting for its transaction's commit
@@ -87,7 +88,7 @@ def notify_for_event(
                     **occurrence_invites.invite_fields(event, message, recipient, occurrences, now),
                 )
             )
-        created = Notification.objects.bulk_create(rows)
+        created = insert_new(rows)
         occurrence_invites.record(seq=seq, states=occurrences)
         _hand_off_after_commit([n.pk for n in created if n.status == Notification.Status.PENDING])
         if calendar is not None and created:

@@ -83,6 +83,15 @@ def _plain(field: models.Field, connection) -> Plan | None:
     return None
 
 
+def value_plan(field: models.Field, connection) -> Plan | None:
+    """How ``field``'s value is prepared for an INSERT (kept per field): a plan for the plain
+    fields of Django's own classes, None for Django's way (``pre_save``, ``get_db_prep_save``)."""
+    try:
+        return _PLANS[field]
+    except KeyError:
+        return _PLANS.setdefault(field, _plain(field, connection))
+
+
 def _wrapper(ops, internal_type: str) -> Callable[[object], object]:
     wrap = ops.integerfield_type_map[internal_type]  # psycopg's Int2/Int4/Int8
     return lambda value: value if value is None else wrap(value)
@@ -97,7 +106,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             statements = super().as_sql()
             if self._keepable() and self._plain_values and len(statements) == 1:
                 returning_params = tuple(getattr(self, "returning_params", ()))
-                plans = [(field, self._plan(field)) for field in self.query.fields]
+                plans = [(f, value_plan(f, self.connection)) for f in self.query.fields]
                 # The entry holds the fields and the model: the ids in its key stay theirs.
                 _KNOWN[shape] = _Kept(statements[0][0], returning_params, plans, self.query)
             return statements
@@ -141,12 +150,6 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                     values.append(self.prepare_value(field, self.pre_save_val(field, obj)))
                 djangos_way = True
         return values, djangos_way
-
-    def _plan(self, field: models.Field) -> Plan | None:
-        try:
-            return _PLANS[field]
-        except KeyError:
-            return _PLANS.setdefault(field, _plain(field, self.connection))
 
     def assemble_as_sql(self, fields, value_rows):
         self._plain_values = not any(

@@ -183,6 +183,8 @@ def _prepared(compiler_class, model, field, value):
 
     from django.db.models import sql
 
+    from roombooking.postgresql.compiler import value_plan
+
     obj = model()
     setattr(obj, field.attname, value)
     query = sql.InsertQuery(model)
@@ -192,7 +194,8 @@ def _prepared(compiler_class, model, field, value):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a naive datetime's warning
             if hasattr(compiler, "_values"):
-                (prepared,), _ = compiler._values([(field, compiler._plan(field))])
+                plan = value_plan(field, compiler.connection)
+                (prepared,), _ = compiler._values([(field, plan)])
             else:
                 prepared = compiler.prepare_value(field, compiler.pre_save_val(field, obj))
     except Exception as error:

@@ -18,8 +18,10 @@ from django.utils import timezone
 from apps.booking import selectors, selectors_waitlist
 from apps.booking.models import NO_OVERLAP_CONSTRAINT, Booking, Room
 from apps.booking.services import policies
+from roombooking.cursors import run_statement
 from roombooking.datetimes import DateTimeInputError, format_iso, make_aware
 from roombooking.errors import Conflict
+from roombooking.inserts import insert_new
 from roombooking.roles import is_office_staff, manages
 from roombooking.statements import Template
 
@@ -216,10 +218,9 @@ def lock_room(room: Room) -> None:
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [ROOM_LOCK_CLASS, room.pk & 0x7FFFFFFF]
-        )
+    run_statement(
+        connection, "SELECT pg_advisory_xact_lock(%s, %s)", [ROOM_LOCK_CLASS, room.pk & 0x7FFFFFFF]
+    )
 
 
 class SlotTakenMeanwhile(Exception):
@@ -247,7 +248,10 @@ def save_checked(booking: Booking, slot: Slot) -> None:
     ours: ``InsertDeadlocked``, and ``conflicts_answered`` runs the write again.
     """
     try:
-        booking.save()
+        if booking.pk is None:
+            insert_new([booking])
+        else:
+            booking.save()
     except OperationalError as error:
         if is_deadlock(error):
             raise InsertDeadlocked from error

@@ -22,6 +22,7 @@ from apps.confirm.events import (
 )
 from apps.confirm.models import Confirm, ConfirmApprover
 from roombooking import bus
+from roombooking.inserts import insert_new
 
 
 def request_confirm(
@@ -56,7 +57,7 @@ def request_confirm(
         )
         if not booking.approval_required:
             _approve_by_system(confirm, at=occurred_at or selectors.logged_time(seq))
-        confirm.save()
+        insert_new([confirm])
         _store_approvers(confirm, new=True)
         if confirm.status == CONFIRMED:
             bus.publish(
@@ -164,7 +165,7 @@ def _store_approvers(confirm: Confirm, *, new: bool = False) -> None:
         ConfirmApprover.objects.filter(confirm=confirm).exclude(
             username__in=confirm.approvers
         ).delete()
-    ConfirmApprover.objects.bulk_create(
+    insert_new(
         [ConfirmApprover(confirm=confirm, username=username) for username in confirm.approvers],
         ignore_conflicts=True,
     )
