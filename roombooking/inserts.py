@@ -31,6 +31,7 @@ from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 
 from roombooking.cursors import run_statement
+from roombooking.postgresql.compiler import prepared_values, value_plan
 
 _KEPT: dict[tuple, _Insert | None] = {}
 _lock = threading.Lock()
@@ -52,9 +53,7 @@ def insert_new(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> Sequ
     model = type(objs[0])
     using = router.db_for_write(model, instance=objs[0])
     connection = connections[using]
-    kept = None
-    if connection.vendor == "postgresql" and all(type(obj) is model for obj in objs):
-        kept = _kept(connection, model, objs, ignore_conflicts)
+    kept = _kept(connection, model, objs, ignore_conflicts)
     values = _values(kept, objs, connection) if kept is not None else None
     if values is None:
         return model._default_manager.using(using).bulk_create(
@@ -73,32 +72,42 @@ def insert_new(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> Sequ
     return objs
 
 
+_UNSEEN = object()
+
+
 def _kept(connection, model, objs, ignore_conflicts: bool) -> _Insert | None:
-    opts = model._meta
-    if opts.parents:
+    """The kept statement for this call, or None (bulk_create's way)."""
+    if connection.vendor != "postgresql":
         return None
-    pk_set = [obj.pk is not None for obj in objs]
-    if any(pk_set) and not all(pk_set):
-        return None
-    auto_pk = isinstance(opts.pk, AutoField) or getattr(opts.pk, "db_returning", False)
-    if not any(pk_set) and not auto_pk:
-        return None  # bulk_create asks the field for a primary key value first
-    shape = (id(model), connection.alias, len(objs), ignore_conflicts, all(pk_set))
-    try:
-        return _KEPT[shape]
-    except KeyError:
-        pass
-    with _lock:
-        if shape not in _KEPT:
-            _KEPT[shape] = _compiled(connection, model, objs, ignore_conflicts, all(pk_set))
-        return _KEPT[shape]
+    with_pk = objs[0].pk is not None
+    shape = (id(model), connection.alias, len(objs), ignore_conflicts, with_pk)
+    kept = _KEPT.get(shape, _UNSEEN)
+    if kept is _UNSEEN:
+        with _lock:
+            kept = _KEPT.get(shape, _UNSEEN)
+            if kept is _UNSEEN:
+                kept = _KEPT[shape] = (
+                    _compiled(connection, model, objs, ignore_conflicts, with_pk)
+                    if _keepable(model, with_pk=with_pk)
+                    else None
+                )
+    if kept is not None and len(objs) > 1:
+        for obj in objs:  # one model, and keys all given or all the database's
+            if type(obj) is not model or (obj.pk is not None) is not with_pk:
+                return None
+    return kept
+
+
+def _keepable(model, *, with_pk: bool) -> bool:
+    """No parents' rows to write first; a key given, or one the database makes (bulk_create
+    asks the field for a value otherwise)."""
+    pk = model._meta.pk
+    return not model._meta.parents and (with_pk or isinstance(pk, AutoField) or pk.db_returning)
 
 
 def _compiled(connection, model, objs, ignore_conflicts: bool, with_pk: bool) -> _Insert | None:
     """Django's statement for this shape, compiled as ``bulk_create`` compiles it (from copies
     of the first call's instances, which stay as they were)."""
-    from roombooking.postgresql.compiler import value_plan
-
     opts = model._meta
     fields = [f for f in opts.concrete_fields if not f.generated]
     if not with_pk:
@@ -127,22 +136,26 @@ def _copy(obj: Model) -> Model:
     return clone
 
 
+class _Expression(Exception):
+    pass
+
+
 def _values(kept: _Insert, objs: Sequence[Model], connection) -> list | None:
     """The statement's values, prepared as Django's compiler prepares them; None when one is
     an expression (``bulk_create`` places those)."""
-    values = []
+
+    def prepare(field, value):
+        if hasattr(value, "resolve_expression"):
+            raise _Expression
+        return field.get_db_prep_save(value, connection=connection)
+
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        for field, plan in kept.plans:
-            if plan is not None:
-                attname, accepts, wrap = plan
-                value = getattr(obj, attname)
-                if accepts(value):
-                    values.append(value if wrap is None else wrap(value))
-                    continue
-            else:
-                value = field.pre_save(obj, True)
-            if hasattr(value, "resolve_expression"):
-                return None
-            values.append(field.get_db_prep_save(value, connection=connection))
-    return values
+    try:
+        return prepared_values(objs, kept.plans, pre_save=_pre_save, prepare=prepare)[0]
+    except _Expression:
+        return None
+
+
+def _pre_save(field, obj):
+    return field.pre_save(obj, True)

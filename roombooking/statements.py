@@ -164,14 +164,14 @@ class Template:
         return compiled.sql, self._params(compiled, values)
 
     def _for(self, using: str) -> _Compiled | None:
-        connection = connections[using]
-        if connection.vendor != "postgresql":
+        compiled = self._compiled.get(using)  # compiled: the alias is PostgreSQL's
+        if compiled is not None:
+            return compiled
+        if connections[using].vendor != "postgresql":
             return None
-        compiled = self._compiled.get(using)
-        if compiled is None:
-            with self._lock:
-                compiled = self._compiled.get(using) or self._compile(using)
-                self._compiled[using] = compiled
+        with self._lock:
+            compiled = self._compiled.get(using) or self._compile(using)
+            self._compiled[using] = compiled
         return compiled
 
     def _compile(self, using: str) -> _Compiled:

@@ -22,6 +22,7 @@ from apps.booking.models import (
 )
 from apps.booking.serializers_policies import OpeningHoursSerializer, opening_hours_of
 from roombooking.datetimes import DateTimeInputField, format_iso
+from roombooking.serializer_fields import PlainFieldCopies
 
 USERNAME_MAX_LENGTH = 150
 _DIGITS = re.compile(r"^\d{1,18}$")
@@ -72,7 +73,7 @@ class StrictBooleanField(serializers.BooleanField):
         return html.is_html_input(getattr(self.root, "initial_data", None))
 
 
-class BookingInputSerializer(serializers.Serializer):
+class BookingInputSerializer(PlainFieldCopies, serializers.Serializer):
     """``POST /bookings`` and ``PATCH /bookings/{id}``. Anything else in the body (``id``,
     ``status``, timestamps) is server-owned and ignored."""
 

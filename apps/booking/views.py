@@ -96,8 +96,9 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = BookingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         booking = services.create_booking(actor=request.user, **data.service_arguments())
-        location = absolute_url(request, "booking-detail", booking.pk)
-        return self.answer(booking, status=status.HTTP_201_CREATED, headers={"Location": location})
+        body = BookingSerializer(booking, context=self.get_serializer_context()).data
+        location = body["_links"]["self"]["href"]  # the link the answer carries: made once
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
     @extend_schema(
         request=BookingInputSerializer, responses=BookingSerializer, parameters=[SCOPE_PARAMETER]

@@ -92,6 +92,27 @@ def value_plan(field: models.Field, connection) -> Plan | None:
         return _PLANS.setdefault(field, _plain(field, connection))
 
 
+def prepared_values(objs, plans, *, pre_save, prepare) -> tuple[list, bool]:
+    """The INSERT values of ``objs`` for the fields' ``plans`` (``value_plan``): a plain value
+    as it is (or wrapped); any other through ``pre_save(field, obj)`` (a plan's field: its
+    attribute, as Django's ``pre_save`` reads it) and ``prepare(field, value)``, Django's way.
+    Also whether any went Django's way."""
+    values, djangos_way = [], False
+    for obj in objs:
+        for field, plan in plans:
+            if plan is not None:
+                attname, accepts, wrap = plan
+                value = getattr(obj, attname)
+                if accepts(value):
+                    values.append(value if wrap is None else wrap(value))
+                    continue
+            else:
+                value = pre_save(field, obj)
+            values.append(prepare(field, value))
+            djangos_way = True
+    return values, djangos_way
+
+
 def _wrapper(ops, internal_type: str) -> Callable[[object], object]:
     wrap = ops.integerfield_type_map[internal_type]  # psycopg's Int2/Int4/Int8
     return lambda value: value if value is None else wrap(value)
@@ -136,20 +157,9 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
 
     def _values(self, plans) -> tuple[list, bool]:
         """The values, prepared; and whether any went Django's way (it may be an expression)."""
-        values, djangos_way = [], False
-        for obj in self.query.objs:
-            for field, plan in plans:
-                if plan is not None:
-                    attname, accepts, wrap = plan
-                    value = getattr(obj, attname)
-                    if accepts(value):
-                        values.append(value if wrap is None else wrap(value))
-                        continue
-                    values.append(self.prepare_value(field, value))  # pre_save is getattr
-                else:
-                    values.append(self.prepare_value(field, self.pre_save_val(field, obj)))
-                djangos_way = True
-        return values, djangos_way
+        return prepared_values(
+            self.query.objs, plans, pre_save=self.pre_save_val, prepare=self.prepare_value
+        )
 
     def assemble_as_sql(self, fields, value_rows):
         self._plain_values = not any(
