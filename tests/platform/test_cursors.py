@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -72,6 +73,14 @@ def test_a_session_ended_by_the_server_is_not_used_again():
     assert ended.wait(10)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [found["pid"]])
+        # It returns once the signal is sent; the session has ended when its backend is gone
+        # (until then its socket may still look quiet to the health check).
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [found["pid"]])
+            if cursor.fetchone() is None:
+                break
+            time.sleep(0.01)
     go_on.set()
     worker.join(20)
     assert found == {"pid": found["pid"], "rows": [(7,)], "new_cursor": True}
