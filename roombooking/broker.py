@@ -92,8 +92,9 @@ class KeptTaskMessage:
     message with a marker anywhere else, another encoding, a queue that expires, or Celery's
     task-sent events on: refused (None), and the caller publishes through Celery. Each message
     gets ``before_task_publish`` and ``after_task_publish`` as Celery sends them (the request
-    id header is added there). Tested: each message is Celery's own but for the delivery tag,
-    and a real worker runs the tasks (tests/notification/test_kept_messages.py).
+    id header is added there). Tested: each message is Celery's own but for the delivery tag
+    (tests/notification/test_kept_messages.py); real workers run the tasks
+    (tests/notification/test_workers.py).
     """
 
     _made: dict[tuple, tuple[object, KeptTaskMessage | None]] = {}

@@ -12,9 +12,9 @@ makes them) is used while the request's health check is not done yet, while quer
 statement of each new database session. Execute wrappers and the broken-transaction check run
 on every ``execute``, kept cursor or not.
 
-``run_statement`` goes one step further on PostgreSQL: where the kept cursor would take a
-statement, it runs as a prepared statement straight through libpq
-(``roombooking.postgresql.prepared``), with Django's broken-transaction check and error
+``run_statement`` goes one step further on PostgreSQL: after the request's health check, and
+unless queries are logged or wrapped, a statement runs as a prepared statement straight through
+libpq (``roombooking.postgresql.prepared``), with Django's broken-transaction check and error
 translation.
 """
 

@@ -5,9 +5,9 @@ cursor wrapper, psycopg's query conversion (the text's placeholders, looked up i
 prepared-statement bookkeeping (counting runs before it prepares), its generators, the cursor's
 result selection. For the statements the platform keeps (``roombooking.statements``, the INSERT
 texts of ``compiler.py``) most of that is known after their first run: the text is fixed, so is
-whether it is prepared. Timed in-process, a one-row SELECT by primary key took 97–116 µs of CPU
-on Django's kept cursor, 68–77 µs on a bare psycopg cursor and 38–56 µs as below (5 runs of
-5,000 each); a booking runs about eighteen such statements.
+whether it is prepared. Timed in-process, a one-row SELECT by primary key took 77–95 µs of CPU
+on Django's kept cursor, 57–72 µs on a bare psycopg cursor and 26–54 µs through ``run`` (5 runs
+of 5,000 each); a booking runs about eighteen such statements.
 
 ``run`` binds and executes a statement with psycopg's C adapters (the connection's: Django's
 loaders included) and its C ``execute`` generator, under the connection's lock, opening the
