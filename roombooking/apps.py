@@ -9,4 +9,11 @@ class RoomBookingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from roombooking import limits  # noqa: F401  (connects the sign-in failure counters)
+        from django.db import connections
+
+        from roombooking import (
+            connection_local,
+            limits,  # noqa: F401  (connects the sign-in failure counters)
+        )
+
+        connection_local.install(connections)

@@ -29,6 +29,7 @@ from django.db import transaction
 from roombooking.cursors import run_statement
 from roombooking.events import Event, event_type
 from roombooking.inserts import insert_new
+from roombooking.instances import new_instance
 from roombooking.models import EventLog
 from roombooking.statements import Template
 
@@ -53,7 +54,8 @@ def publish(event: Event, *, new_booking: bool = False) -> int:
         lock_booking(getattr(event, "booking_id", None))
     (record,) = insert_new(
         [
-            EventLog(
+            new_instance(
+                EventLog,
                 event_type=event.type_name(),
                 payload=event.to_payload(),
                 actor=event.actor,

@@ -19,6 +19,7 @@ from apps.bookinglist.selectors import logged_time, row_state
 from roombooking import txmemo
 from roombooking.events import Event
 from roombooking.inserts import insert_new
+from roombooking.instances import new_instance
 from roombooking.statements import UpdateTemplate
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def _save(state: RowState, *, previous: RowState | None) -> None:
     values = state.as_dict()
     booking_id = values.pop("booking_id")
     if previous is None:
-        insert_new([BookingListRow(booking_id=booking_id, **values)])
+        insert_new([new_instance(BookingListRow, booking_id=booking_id, **values)])
     else:
         before = previous.as_dict()
         changed = {name: value for name, value in values.items() if value != before[name]}
@@ -104,7 +105,10 @@ def _save(state: RowState, *, previous: RowState | None) -> None:
         if previous is not None:
             BookingListManager.objects.filter(row_id=booking_id).delete()
         insert_new(
-            [BookingListManager(row_id=booking_id, username=name) for name in state.room_managers]
+            [
+                new_instance(BookingListManager, row_id=booking_id, username=name)
+                for name in state.room_managers
+            ]
         )
 
 

@@ -20,6 +20,7 @@ from apps.notification.selectors import calendar_holders
 from roombooking import ical, txmemo
 from roombooking.events import Event
 from roombooking.inserts import insert_new
+from roombooking.instances import new_instance
 
 logger = logging.getLogger(__name__)
 _local = threading.local()  # this thread's batch of ids waiting for its transaction's commit
@@ -73,7 +74,8 @@ def notify_for_event(
                 continue
             seen.add(recipient.username)
             rows.append(
-                Notification(
+                new_instance(
+                    Notification,
                     event_seq=seq,
                     recipient_username=recipient.username,
                     recipient_id=recipient.user_id,

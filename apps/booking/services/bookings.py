@@ -37,6 +37,7 @@ from apps.booking.services.slots import (
 from apps.booking.services.users import active_user
 from apps.booking.services.waitlist_offers import offer_freed_slot
 from roombooking import bus
+from roombooking.instances import new_instance
 from roombooking.roles import is_office_staff
 from roombooking.statements import Template, counted
 
@@ -79,7 +80,8 @@ def create_booking(
                 now=now,
             )
             ensure_free(slot, actor=actor, booking_user=user, now=now)
-            booking = Booking(
+            booking = new_instance(
+                Booking,
                 room=slot.room,
                 booking_user=user,
                 use_start_dtm=slot.start,

@@ -23,6 +23,7 @@ from apps.confirm.events import (
 from apps.confirm.models import Confirm, ConfirmApprover
 from roombooking import bus
 from roombooking.inserts import insert_new
+from roombooking.instances import new_instance
 
 
 def request_confirm(
@@ -49,7 +50,8 @@ def request_confirm(
             booking_id=booking.booking_id, types=[BookingCancelled], new_booking=new_booking
         ):
             return None
-        confirm = Confirm(
+        confirm = new_instance(
+            Confirm,
             booking_id=booking.booking_id,
             status=BOOKED,
             booking_seq=seq,
@@ -166,7 +168,10 @@ def _store_approvers(confirm: Confirm, *, new: bool = False) -> None:
             username__in=confirm.approvers
         ).delete()
     insert_new(
-        [ConfirmApprover(confirm=confirm, username=username) for username in confirm.approvers],
+        [
+            new_instance(ConfirmApprover, confirm_id=confirm.pk, username=username)
+            for username in confirm.approvers
+        ],
         ignore_conflicts=True,
     )
 
