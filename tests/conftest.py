@@ -60,6 +60,8 @@ def _unreachable_services() -> list[str]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Remove this run's private broker folder (see roombooking/test_settings.py)."""
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker: its siblings share the folder; the controller removes it
     broker_dir = Path(settings.CELERY_BROKER_DIR)
     if broker_dir.name.startswith("test-broker-"):
         shutil.rmtree(broker_dir, ignore_errors=True)
