@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import types
 import typing
 from typing import Any, ClassVar, Self
@@ -50,7 +51,7 @@ class Event:
 
     def to_payload(self) -> dict[str, Any]:
         """The event as JSON-ready data (datetimes as ISO 8601, tuples as lists)."""
-        return {f.name: _to_json(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {name: _to_json(getattr(self, name)) for name in _field_names(type(self))}
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Self:
@@ -67,7 +68,17 @@ def event_type(name: str) -> type[Event]:
     return _registry[name]
 
 
+@functools.cache
+def _field_names(cls: type[Event]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def _to_json(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, tuple | list):

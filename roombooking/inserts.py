@@ -150,7 +150,8 @@ def _values(kept: _Insert, objs: Sequence[Model], connection) -> list | None:
         return field.get_db_prep_save(value, connection=connection)
 
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        if obj._state.fields_cache:  # Django checks cached related objects only: none, nothing
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
     try:
         return prepared_values(objs, kept.plans, pre_save=_pre_save, prepare=prepare)[0]
     except _Expression:

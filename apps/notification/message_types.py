@@ -35,8 +35,18 @@ CANCELED_CONTENTS = "reservation has been canceled"
 
 def span(start: dt.datetime, end: dt.datetime) -> str:
     if start.date() == end.date():
-        return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
-    return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
+        return f"{minute(start)}-{end.hour:02d}:{end.minute:02d}"
+    return f"{minute(start)} - {minute(end)}"
+
+
+def minute(moment: dt.datetime) -> str:
+    """``f"{moment:%Y-%m-%d %H:%M}"``, without ``strftime`` (a third of its time: every email
+    of a booking writes two or three), where the year has four digits as ``%Y`` writes it."""
+    if moment.year < 1000:  # %Y's own way with short years
+        return f"{moment:%Y-%m-%d %H:%M}"
+    return (
+        f"{moment.year}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d}"
+    )
 
 
 def zone_named(name: str) -> zoneinfo.ZoneInfo:

@@ -39,6 +39,7 @@ from apps.notification.message_types import (
     PREVIOUS_BOOKER,
     Message,
     created_contents,
+    minute,
     span,
     zone_named,
 )
@@ -261,5 +262,5 @@ def _message(
     if getattr(event, "reason", ""):
         lines.append(f"Reason:   {event.reason}")
     lines.extend(extra or [])
-    full_subject = f"{subject}: {event.room_name}, {start:%Y-%m-%d %H:%M}"
+    full_subject = f"{subject}: {event.room_name}, {minute(start)}"
     return Message(audience, contents, full_subject[:255], "\n".join(lines) + "\n")

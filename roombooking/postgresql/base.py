@@ -1,5 +1,6 @@
-"""Django's PostgreSQL backend, reading timestamps with psycopg's C loader, and building the
-text of an INSERT once per shape (``compiler.py``).
+"""Django's PostgreSQL backend, reading timestamps with psycopg's C loader, building the
+text of an INSERT once per shape (``compiler.py``), and writing JSON parameters with orjson
+where it writes the same value (``jsonb.py``).
 
 Django registers its own ``timestamptz`` loader (to give every value the connection's time
 zone), a subclass of psycopg's pure-Python one: parsing a timestamp in Python was about a
@@ -21,10 +22,18 @@ from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader, get_adapters_template
 from psycopg import adapt
 from psycopg._cmodule import _psycopg  # None without psycopg's C extension (psycopg-binary)
+from psycopg.types.json import Jsonb
+
+from roombooking.postgresql import jsonb
 
 
 class DatabaseOperations(base.DatabaseOperations):
     compiler_module = "roombooking.postgresql.compiler"  # INSERT texts built once per shape
+
+    def adapt_json_value(self, value, encoder):
+        if encoder is None:  # Django's json.dumps: the same jsonb value, written faster
+            return Jsonb(value, dumps=jsonb.dumps)
+        return super().adapt_json_value(value, encoder)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

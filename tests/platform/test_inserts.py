@@ -104,6 +104,21 @@ def test_conflicts_ignored_and_errors_raised_as_bulk_create_does(booked):
         insert_new([ConfirmApprover(confirm=confirm, username="m1")])
 
 
+def test_related_objects_are_checked_as_bulk_create_checks_them(booked):
+    confirm = Confirm.objects.get(booking_id=booked.pk)
+    unsaved = Confirm(booking_id=booked.pk)
+    for insert in (insert_new, ConfirmApprover.objects.bulk_create):
+        with pytest.raises(ValueError, match="unsaved related object 'confirm'"):
+            insert([ConfirmApprover(confirm=unsaved, username="u")])
+    values = {f.attname: getattr(confirm, f.attname) for f in Confirm._meta.fields}
+    saved_later = Confirm(**{**values, "id": None})
+    approver = ConfirmApprover(confirm=saved_later, username="saved later")
+    assert approver.confirm_id is None  # assigned while its key was unknown
+    saved_later.id = confirm.pk  # as if saved since
+    (inserted,) = insert_new([approver])  # Django takes the key of the related object then
+    assert ConfirmApprover.objects.get(pk=inserted.pk).confirm_id == confirm.pk
+
+
 def test_expressions_and_mixed_keys_go_bulk_creates_way(booked):
     record = EventLog(event_type="Probe", payload={}, actor="a", booking_id=F("booking_id"))
     with pytest.raises(ValueError, match="F\\(\\) expressions"), transaction.atomic():
