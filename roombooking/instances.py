@@ -9,10 +9,10 @@ given, which take their defaults (the field's own default callable, asked anew e
 Django asks it) and which are related objects given by their field's name (set through their
 descriptor, which checks and caches them); then an instance is its ``__dict__`` filled in.
 Anything else goes Django's way: a model someone listens to with ``pre_init`` or
-``post_init``, an abstract model, a field whose descriptor sets values itself (a file, say),
-keywords that are properties, unknown, or name one field twice. Tested against
-``Model(**values)`` for every model of the project (the instance's ``__dict__`` and state):
-tests/platform/test_instances.py.
+``post_init``, an abstract model, a model with an ``__init__`` of its own, a field whose
+descriptor sets values itself (a file, say), keywords that are properties, unknown, or name one
+field twice. Tested against ``Model(**values)`` for every model of the project (the instance's
+``__dict__`` and state): tests/platform/test_instances.py.
 """
 
 from __future__ import annotations
@@ -81,8 +81,8 @@ def _plan_for(model: type[Model], keys: tuple[str, ...]) -> _Plan | None:
 
 def _build_plan(model: type[Model], keys: tuple[str, ...]) -> _Plan | None:
     opts = model._meta
-    if opts.abstract:
-        return None  # Django's TypeError
+    if opts.abstract or model.__init__ is not Model.__init__:
+        return None  # Django's TypeError, or the model's own __init__
     wanted = set(keys)
     defaults, plain, related = [], [], []
     for field in opts.fields:

@@ -8,8 +8,10 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import NOT_PROVIDED
 from django.db.models.signals import post_init
+from django.test.utils import isolate_apps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -111,3 +113,18 @@ def test_a_model_someone_listens_to_is_made_by_django():
         post_init.disconnect(listener, sender=Notification)
     assert heard == [made]
     assert new_instance(Notification, recipient_username="kim") not in heard
+
+
+@isolate_apps("roombooking")
+def test_a_model_with_an_init_of_its_own_is_made_by_it():
+    class Counted(models.Model):  # noqa: DJ008
+        name = models.CharField(max_length=10, default="")
+
+        class Meta:
+            app_label = "roombooking"
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.made_by_its_init = True
+
+    assert new_instance(Counted, name="x").made_by_its_init
