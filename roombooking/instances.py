@@ -32,6 +32,7 @@ M = TypeVar("M", bound=Model)
 
 _PLANS: dict[tuple, _Plan | None] = {}
 _lock = threading.Lock()
+_UNSEEN = object()
 
 
 class _Plan:
@@ -39,14 +40,14 @@ class _Plan:
 
     def __init__(self, defaults: list, plain: list, related: list) -> None:
         self.defaults = defaults  # (attname, default callable): the fields not given
-        self.plain = plain  # (attname, keyword): values written to the instance's __dict__
+        self.plain = plain  # attnames given: their values go to the instance's __dict__
         self.related = related  # (name, keyword): related objects, set through their descriptor
 
 
 def new_instance(model: type[M], /, **values: Any) -> M:
     """``model(**values)``, made faster where the model is plain (see the module)."""
-    plan = _PLANS.get((model, *values), _lock)
-    if plan is _lock:
+    plan = _PLANS.get((model, *values), _UNSEEN)
+    if plan is _UNSEEN:
         plan = _plan_for(model, tuple(values))
     if plan is None or _listened_to(model):
         return model(**values)
@@ -58,8 +59,8 @@ def new_instance(model: type[M], /, **values: Any) -> M:
     if not plan.related:
         state.update(values)  # every keyword is its field's attname
     else:
-        for attname, key in plan.plain:
-            state[attname] = values[key]
+        for attname in plan.plain:
+            state[attname] = values[attname]
         for name, key in plan.related:
             setattr(obj, name, values[key])  # type-checked and cached, as Django does
     return obj
@@ -97,7 +98,7 @@ def _build_plan(model: type[Model], keys: tuple[str, ...]) -> _Plan | None:
             related.append((field.name, field.name))
             wanted.discard(field.name)
         elif field.attname in wanted:
-            plain.append((field.attname, field.attname))
+            plain.append(field.attname)
             wanted.discard(field.attname)
         else:
             defaults.append((field.attname, _default_of(field)))
