@@ -105,6 +105,12 @@ class KeptTaskMessage:
         # the channel's pool for each command and makes a new one after a failure.
         self.task_name, self.client, self.key, self.message = task.name, client, key, message
         self.id_paths = id_paths
+        # A part's lists and dicts (headers' timelimit and stamps, delivery_info) are copied
+        # for each message: a before_task_publish receiver may change them in place.
+        self.nested = {
+            part: [name for name, value in message[part].items() if isinstance(value, list | dict)]
+            for part in ("headers", "properties")
+        }
         self.kwargs, self.embed = body[1], body[2]
         info = message["properties"]["delivery_info"]
         self.exchange, self.routing_key = info["exchange"], info["routing_key"]
@@ -177,6 +183,9 @@ class KeptTaskMessage:
             headers = dict(self.message["headers"])
             properties = dict(self.message["properties"])
             parts = {"headers": headers, "properties": properties}
+            for part, names in self.nested.items():
+                for name in names:
+                    parts[part][name] = copy.deepcopy(parts[part][name])
             for part, name in self.id_paths:
                 parts[part][name] = task_id
             headers["argsrepr"] = _argsrepr(args)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 import redis as redis_py
-from celery.signals import after_task_publish
+from celery.signals import after_task_publish, before_task_publish
 from kombu import Connection
 
 from apps.notification import handoff
@@ -68,6 +68,30 @@ def test_the_requests_id_rides_along_and_the_publish_signals_are_sent(private_br
     assert published == [("notification.deliver_each", message["headers"]["id"])]
     assert handoff.hand_off([33])  # no request: no request id
     assert "request_id" not in _queued(private_broker.url)[-1]["headers"]
+
+
+def test_a_receiver_changing_a_message_leaves_the_next_as_made(private_broker):
+    """``before_task_publish`` receivers get the message's own headers and properties: what one
+    changes in place, nested values included, is not in the next message."""
+
+    def meddle(headers=None, properties=None, **kwargs):
+        headers["stamps"]["meddled"] = True
+        headers["timelimit"].append(99)
+        properties["delivery_info"]["meddled"] = True
+
+    handoff.publish_now([40])  # the kept message is made (by Celery, with the signals) first
+    redis_py.Redis.from_url(private_broker.url).delete("celery")
+    before_task_publish.connect(meddle)
+    try:
+        handoff.publish_now([41])
+    finally:
+        before_task_publish.disconnect(meddle)
+    handoff.publish_now([42])
+    meddled, plain = _queued(private_broker.url)
+    assert meddled["headers"]["stamps"] == {"meddled": True}
+    assert meddled["headers"]["timelimit"] == [None, None, 99]
+    assert plain["headers"]["stamps"] == {} and plain["headers"]["timelimit"] == [None, None]
+    assert "meddled" not in plain["properties"]["delivery_info"]
 
 
 def test_other_brokers_are_published_through_celery():
