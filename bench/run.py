@@ -136,7 +136,7 @@ def main() -> None:
     target = best["post_bookings"]["rps"] / 2
     # The goal's server is the production one: gunicorn.conf.py's own number of workers for this
     # machine, not the count that happened to serve most bookings. With random arrivals the
-    # count matters more than the rate: at 155/s on the sixth session's machine two sync workers
+    # count matters more than the rate: at 155/s on the seventh session's machine two sync workers
     # gave a p99 of 44.8 and 81.0 ms, four 32.5 and 38.3 ms (alternating 30 s runs), since a
     # request that finds both of two workers busy waits a whole booking. The best count, when it
     # differs, is measured too and reported beside it.
