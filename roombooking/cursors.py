@@ -63,6 +63,21 @@ def run_statement(connection, sql: str, params: Sequence) -> tuple[list[tuple], 
         return rows, cursor.rowcount
 
 
+def defer_statement(connection, sql: str, params: Sequence) -> None:
+    """Run ``sql`` with ``params`` with the transaction's next statement or its commit, in the
+    same round trip (``roombooking.postgresql.prepared.defer``), where ``run_statement`` would
+    take it straight through libpq inside a transaction; elsewhere now. For writes whose answers
+    nobody reads: an error of one is raised by the statement or the commit it travels with, as
+    the same Django exception, and rolls the transaction back as any error does."""
+    if connection.vendor == "postgresql" and not connection.get_autocommit():
+        connection.close_if_health_check_failed()
+        session = prepared.session(connection)
+        if session is not None and not connection.needs_rollback:
+            prepared.defer(session, sql, params)
+            return
+    run_statement(connection, sql, params)
+
+
 def _kept(connection):
     found = connection.__dict__.get(_KEPT)
     if found is None or not _checks_done(connection):

@@ -30,7 +30,7 @@ from django.db.models import AutoField, Model
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 
-from roombooking.cursors import run_statement
+from roombooking.cursors import defer_statement, run_statement
 from roombooking.postgresql.compiler import prepared_values, value_plan
 
 _KEPT: dict[tuple, _Insert | None] = {}
@@ -50,14 +50,12 @@ def insert_new(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> Sequ
     rows return nothing, as with ``bulk_create``)."""
     if not objs:
         return objs
-    model = type(objs[0])
-    using = router.db_for_write(model, instance=objs[0])
-    connection = connections[using]
-    kept = _kept(connection, model, objs, ignore_conflicts)
-    values = _values(kept, objs, connection) if kept is not None else None
+    using, connection, kept, values = _statement(objs, ignore_conflicts)
     if values is None:
-        return model._default_manager.using(using).bulk_create(
-            objs, ignore_conflicts=ignore_conflicts
+        return (
+            type(objs[0])
+            ._default_manager.using(using)
+            .bulk_create(objs, ignore_conflicts=ignore_conflicts)
         )
     with transaction.mark_for_rollback_on_error(using=using):
         rows = run_statement(connection, kept.sql, values)[0]
@@ -70,6 +68,33 @@ def insert_new(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> Sequ
             obj._state.adding = False
             obj._state.db = using
     return objs
+
+
+def insert_later(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
+    """Insert ``objs`` as ``insert_new`` does, with the transaction's next statement or its
+    commit, in the same round trip (``roombooking.cursors.defer_statement``): for rows whose
+    keys nobody reads. The instances are left as they were (no keys set, not marked saved),
+    and an error of the insert is raised by the statement or the commit it travels with.
+    Where ``insert_new`` would go ``bulk_create``'s way, the rows are inserted now."""
+    if not objs:
+        return
+    using, connection, kept, values = _statement(objs, ignore_conflicts)
+    if values is None:
+        insert_new(objs, ignore_conflicts=ignore_conflicts)  # bulk_create's way, now
+        return
+    with transaction.mark_for_rollback_on_error(using=using):
+        defer_statement(connection, kept.sql, values)
+
+
+def _statement(objs: Sequence[Model], ignore_conflicts: bool):
+    """The database alias and connection for ``objs``, their kept statement and its values
+    (None, None: ``bulk_create``'s way)."""
+    model = type(objs[0])
+    using = router.db_for_write(model, instance=objs[0])
+    connection = connections[using]
+    kept = _kept(connection, model, objs, ignore_conflicts)
+    values = _values(kept, objs, connection) if kept is not None else None
+    return using, connection, kept, values
 
 
 _UNSEEN = object()

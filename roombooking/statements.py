@@ -31,7 +31,7 @@ from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 from psycopg.types.numeric import Int8
 
-from roombooking.cursors import run_statement
+from roombooking.cursors import defer_statement, run_statement
 
 _MARKER_EPOCH = dt.datetime(2901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)  # no real booking is this late
 
@@ -231,17 +231,38 @@ class UpdateTemplate(Template):
     splits into several statements (a parent model's fields) is refused."""
 
     def run(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> int:
+        compiled = self._compiled_for(using, values)
+        if compiled is None:
+            queryset, updates = self.build(**values)
+            return queryset.using(using).update(**updates)
+        params = self._params(compiled, values)
+        with transaction.mark_for_rollback_on_error(using=using):
+            return run_statement(connections[using], compiled.sql, params)[1]
+
+    def run_later(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> None:
+        """``run``, with the transaction's next statement or its commit, in the same round trip
+        (``roombooking.cursors.defer_statement``): for an update whose row count nobody reads.
+        An error of the update is raised by the statement or the commit it travels with. Where
+        ``run`` would go through the ORM, the update runs now."""
+        compiled = self._compiled_for(using, values)
+        if compiled is None:
+            queryset, updates = self.build(**values)
+            queryset.using(using).update(**updates)
+            return
+        params = self._params(compiled, values)
+        with transaction.mark_for_rollback_on_error(using=using):
+            defer_statement(connections[using], compiled.sql, params)
+
+    def _compiled_for(self, using: str, values: dict[str, Any]) -> _Compiled | None:
+        """The compiled statement for these values, or None: the ORM's way."""
         compiled = self._for(using)
         if values.keys() != self.kinds.keys():
             raise TypeError(f"expected {sorted(self.kinds)}, got {sorted(values)}")
         if compiled is None or not all(
             accepts(self.kinds[name], value) for name, value in values.items()
         ):
-            queryset, updates = self.build(**values)
-            return queryset.using(using).update(**updates)
-        params = self._params(compiled, values)
-        with transaction.mark_for_rollback_on_error(using=using):
-            return run_statement(connections[using], compiled.sql, params)[1]
+            return None
+        return compiled
 
     def _compiler(self, markers: dict[object, str], using: str):
         queryset, updates = self.build(**{name: marker for marker, name in markers.items()})

@@ -18,7 +18,7 @@ from apps.bookinglist.replay import replayed_rows
 from apps.bookinglist.selectors import logged_time, row_state
 from roombooking import txmemo
 from roombooking.events import Event
-from roombooking.inserts import insert_new
+from roombooking.inserts import insert_later
 from roombooking.instances import new_instance
 from roombooking.statements import UpdateTemplate
 
@@ -95,8 +95,10 @@ def _lock_out_writers() -> None:
 def _save(state: RowState, *, previous: RowState | None) -> None:
     values = state.as_dict()
     booking_id = values.pop("booking_id")
+    # The projection's writes travel with the transaction's next statement (nothing reads their
+    # answers: a later event finds the row as written, through the transaction's memo).
     if previous is None:
-        insert_new([new_instance(BookingListRow, booking_id=booking_id, **values)])
+        insert_later([new_instance(BookingListRow, booking_id=booking_id, **values)])
     else:
         before = previous.as_dict()
         changed = {name: value for name, value in values.items() if value != before[name]}
@@ -104,7 +106,7 @@ def _save(state: RowState, *, previous: RowState | None) -> None:
     if previous is None or previous.room_managers != state.room_managers:
         if previous is not None:
             BookingListManager.objects.filter(row_id=booking_id).delete()
-        insert_new(
+        insert_later(
             [
                 new_instance(BookingListManager, row_id=booking_id, username=name)
                 for name in state.room_managers
@@ -128,7 +130,7 @@ def _update_row(booking_id: int, changed: dict) -> None:
     if template is None:
         BookingListRow.objects.filter(pk=booking_id).update(**changed)
     else:
-        template.run(row=booking_id, **changed)
+        template.run_later(row=booking_id, **changed)
 
 
 _ROW_UPDATES: dict[tuple[str, ...], UpdateTemplate | None] = {}

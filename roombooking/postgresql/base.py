@@ -20,11 +20,12 @@ from functools import lru_cache
 
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader, get_adapters_template
+from django.db.backends.utils import debug_transaction
 from psycopg import adapt
 from psycopg._cmodule import _psycopg  # None without psycopg's C extension (psycopg-binary)
 from psycopg.types.json import Jsonb
 
-from roombooking.postgresql import jsonb
+from roombooking.postgresql import jsonb, prepared
 
 
 class DatabaseOperations(base.DatabaseOperations):
@@ -58,6 +59,38 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except (OSError, ValueError):
             quiet = False
         return True if quiet else super().is_usable()
+
+    # Deferred writes (``prepared.defer``) travel with the transaction's next statement: the
+    # kept statements' (``prepared.run``), a cursor's (Django checks the transaction before
+    # every cursor statement, savepoints' included: they are sent first), or its commit's. A
+    # rollback drops them, and so does a rollback to a savepoint: the savepoint's own statement
+    # sent every write deferred before it, so what is still held was deferred after it.
+
+    def validate_no_broken_transaction(self) -> None:
+        super().validate_no_broken_transaction()
+        session = prepared.holding(self)
+        if session is not None:
+            with self.wrap_database_errors:
+                prepared.flush(session)
+
+    def _commit(self):
+        session = prepared.holding(self)
+        if session is not None:
+            with debug_transaction(self, "COMMIT"), self.wrap_database_errors:
+                prepared.commit(session)  # psycopg's commit below then finds nothing to do
+        return super()._commit()
+
+    def _rollback(self):
+        session = prepared.holding(self)
+        if session is not None:
+            prepared.forget(session)
+        return super()._rollback()
+
+    def _savepoint_rollback(self, sid):
+        session = prepared.holding(self)
+        if session is not None:
+            prepared.forget(session)
+        return super()._savepoint_rollback(sid)
 
     def get_connection_params(self):
         params = super().get_connection_params()

@@ -17,6 +17,14 @@ forgets them with its own (it deallocates every one after a rollback, since a ro
 may have made them stale) and evicts the least used beyond its maximum, and ``run`` prepares
 again what is gone. Errors are psycopg's own exceptions, built from the server's answer.
 
+Round trips: the transaction's ``BEGIN`` travels with its first statement, and writes whose
+answers nobody reads (``defer``: the approver row, the booking list's rows and updates, the
+booking's approval status) wait for the transaction's next statement or its ``COMMIT`` and
+travel with it, all in libpq's pipeline mode (``pipeline.py``): a booking went from 20 round
+trips to 14 (tests/booking/test_query_counts.py) and its latency down a little; throughput did
+not move (docs/performance.md). Django's checks before every cursor statement, its commit and its
+rollbacks send or drop them (``roombooking/postgresql/base.py``).
+
 Only where it cannot differ from the cursor's path (``session``): a PostgreSQL session with the
 C extension, prepared statements allowed (``DATABASE_PREPARE_THRESHOLD`` not ``off``), no
 pipeline, no execute wrappers installed, queries not logged (the debug cursor must see them).
@@ -32,7 +40,11 @@ from psycopg._preparing import Prepare
 from psycopg._queries import PostgresQuery
 from psycopg.adapt import PyFormat, Transformer
 
-_SESSION = "_roombooking_prepared"  # on the DatabaseWrapper: the session's prepared statements
+from roombooking.postgresql.pipeline import exchange
+
+# On psycopg's connection, the session's own: one per session, however Django's connection is
+# reached (the wrapper or the ``connection`` proxy), so every run sees the deferred writes.
+_SESSION = "_roombooking_prepared"
 _TUPLES_OK, _COMMAND_OK, _FATAL = (
     pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK, pq.ExecStatus.FATAL_ERROR,
 )  # fmt: skip
@@ -46,7 +58,7 @@ _CONNECTION_OK = pq.ConnStatus.OK
 class _Session:
     """What one database session's runs share: the adapters' transformer, the texts."""
 
-    __slots__ = ("raw", "transformer", "statements", "formats", "encoding", "usable")
+    __slots__ = ("raw", "transformer", "statements", "formats", "encoding", "usable", "pending")
 
     def __init__(self, raw) -> None:
         self.raw = raw
@@ -56,6 +68,9 @@ class _Session:
         self.formats: dict[int, list[PyFormat]] = {}
         self.encoding = raw.pgconn._encoding
         self.usable = True
+        # Writes whose answers nobody reads (``defer``), bound, in order: they go to the server
+        # with the transaction's next statement or its commit, in the same round trip.
+        self.pending: list[_Bound] = []
 
 
 def session(connection) -> _Session | None:
@@ -63,11 +78,12 @@ def session(connection) -> _Session | None:
     module's doc): not while the request's health check is due (the caller runs it first), nor
     while queries are logged or execute wrappers are installed; None when it may not."""
     raw = connection.connection
-    found = connection.__dict__.get(_SESSION)
-    if found is None or found.raw is not raw:
-        if raw is None:
-            return None
-        found = connection.__dict__[_SESSION] = _Session(raw)
+    if raw is None:
+        return None
+    found = getattr(raw, _SESSION, None)
+    if found is None:
+        found = _Session(raw)
+        setattr(raw, _SESSION, found)
         found.usable = _psycopg is not None and _loads_like_cursors(connection)
     if (
         not found.usable
@@ -92,47 +108,127 @@ def _loads_like_cursors(connection) -> bool:
 def run(session: _Session, sql: str, params: Sequence) -> tuple[list[tuple], int]:
     """Run ``sql`` (Django's placeholders) with ``params`` on the ``session`` (from
     ``session(connection)``); returns its rows (tuples, loaded as a cursor loads them) and its
-    row count. The caller translates errors (``connection.wrap_database_errors``)."""
-    raw, transformer = session.raw, session.transformer
+    row count. The caller translates errors (``connection.wrap_database_errors``).
+
+    The transaction's ``BEGIN`` (psycopg's own text) and the writes deferred before it
+    (``defer``) travel with it in one round trip (libpq's pipeline mode); an error of any of
+    them is raised here, the first one's."""
+    raw = session.raw
     with raw.lock:
-        pgconn = raw.pgconn
-        if not raw._autocommit and pgconn.transaction_status == _IDLE:
-            raw.wait(raw._start_query())  # BEGIN, as psycopg sends it
-        count = len(params)
-        formats = session.formats.get(count)
-        if formats is None:
-            formats = session.formats[count] = [PyFormat.AUTO] * count
-        values = transformer.dump_sequence(params, formats)
-        statement = session.statements.get((sql, transformer.types))
-        if statement is None:
-            statement = _Statement(_converted(session, sql, params), transformer.types)
-            session.statements[(sql, transformer.types)] = statement
-        # psycopg's own register of the session's prepared statements: it forgets them (and
-        # deallocates them) when a rollback or a DROP may have made them stale, and evicts the
-        # least used beyond its maximum. Asked to prepare at once (True), not after five runs.
-        manager = raw._prepared
-        name = manager._names.get(statement.key)
-        prepare = name is None
-        if prepare:
-            _, name = manager.get(statement, True)
-            pgconn.send_prepare(name, statement.query, param_types=statement.types)
-            for result in raw.wait(_psycopg.execute(pgconn)):
-                if result.status == _FATAL:
-                    raise errors.error_from_result(result, encoding=session.encoding)
-            manager.maybe_add_to_cache(statement, _SHOULD, name)
+        bound = _bind(session, sql, params)
+        begin = _begin(raw)
+        if begin is None and not session.pending:
+            result = _run_alone(session, bound)
         else:
-            manager._names.move_to_end(statement.key)
-        pgconn.send_query_prepared(
-            name, values, param_formats=transformer.formats, result_format=_TEXT
-        )
-        results = raw.wait(_psycopg.execute(pgconn))
-        if prepare:
-            manager.validate(statement.key, _SHOULD, name, results)
-        if manager._to_flush:
-            raw.wait(manager.maintain_gen(raw))
-    result = results[-1]
+            result = exchange(session, begin, [*_take_pending(session), bound])[-1]
+        if raw._prepared._to_flush:
+            raw.wait(raw._prepared.maintain_gen(raw))
+    return _answer(session, result)
+
+
+def defer(session: _Session, sql: str, params: Sequence) -> None:
+    """Bind ``sql`` with ``params`` now and send it with the transaction's next statement
+    (``run``, a cursor's: ``flush``) or its commit (``commit``), in the same round trip. For
+    writes inside a transaction whose answers nobody reads: an error of one is raised by the
+    statement or the commit it travels with, and rolls the transaction back as any error
+    does."""
+    with session.raw.lock:
+        session.pending.append(_bind(session, sql, params))
+
+
+def flush(session: _Session) -> None:
+    """Send the deferred writes now (before a statement that does not go through ``run``)."""
+    raw = session.raw
+    with raw.lock:
+        if session.pending:
+            exchange(session, _begin(raw), _take_pending(session))
+
+
+def commit(session: _Session) -> None:
+    """Send the deferred writes and ``COMMIT`` in one round trip. psycopg's own ``commit()``
+    then finds the session idle and sends nothing."""
+    raw = session.raw
+    with raw.lock:
+        if session.pending:
+            exchange(session, _begin(raw), _take_pending(session), commit=True)
+
+
+def holding(connection) -> _Session | None:
+    """The connection's session when it holds deferred writes, else None."""
+    found = getattr(connection.connection, _SESSION, None)
+    return found if found is not None and found.pending else None
+
+
+def forget(session: _Session) -> None:
+    """Drop the deferred writes (the transaction is rolled back: they would be too)."""
+    session.pending.clear()
+
+
+class _Bound:
+    """A statement with its parameters dumped, ready to send."""
+
+    __slots__ = ("statement", "values", "formats")
+
+    def __init__(self, statement: _Statement, values, formats) -> None:
+        self.statement, self.values, self.formats = statement, values, formats
+
+
+def _bind(session: _Session, sql: str, params: Sequence) -> _Bound:
+    transformer = session.transformer
+    count = len(params)
+    formats = session.formats.get(count)
+    if formats is None:
+        formats = session.formats[count] = [PyFormat.AUTO] * count
+    values = transformer.dump_sequence(params, formats)
+    statement = session.statements.get((sql, transformer.types))
+    if statement is None:
+        statement = _Statement(_converted(session, sql, params), transformer.types)
+        session.statements[(sql, transformer.types)] = statement
+    return _Bound(statement, values, transformer.formats)
+
+
+def _begin(raw) -> bytes | None:
+    """psycopg's ``BEGIN`` when the session is idle in a transaction psycopg would open."""
+    if raw._autocommit or raw.pgconn.transaction_status != _IDLE:
+        return None
+    return raw._get_tx_start_command()
+
+
+def _take_pending(session: _Session) -> list[_Bound]:
+    pending, session.pending = session.pending, []
+    return pending
+
+
+def _run_alone(session: _Session, bound: _Bound):
+    """One statement, its own round trip (and its PREPARE's, the first time)."""
+    raw, statement = session.raw, bound.statement
+    pgconn = raw.pgconn
+    # psycopg's own register of the session's prepared statements: it forgets them (and
+    # deallocates them) when a rollback or a DROP may have made them stale, and evicts the
+    # least used beyond its maximum. Asked to prepare at once (True), not after five runs.
+    manager = raw._prepared
+    name = manager._names.get(statement.key)
+    prepare = name is None
+    if prepare:
+        _, name = manager.get(statement, True)
+        pgconn.send_prepare(name, statement.query, param_types=statement.types)
+        for result in raw.wait(_psycopg.execute(pgconn)):
+            if result.status == _FATAL:
+                raise errors.error_from_result(result, encoding=session.encoding)
+        manager.maybe_add_to_cache(statement, _SHOULD, name)
+    else:
+        manager._names.move_to_end(statement.key)
+    pgconn.send_query_prepared(name, bound.values, param_formats=bound.formats, result_format=_TEXT)
+    results = raw.wait(_psycopg.execute(pgconn))
+    if prepare:
+        manager.validate(statement.key, _SHOULD, name, results)
+    return results[-1]
+
+
+def _answer(session: _Session, result) -> tuple[list[tuple], int]:
     status = result.status
     if status == _TUPLES_OK:
+        transformer = session.transformer
         transformer.set_pgresult(result)
         return transformer.load_rows(0, result.ntuples, tuple), result.ntuples
     if status == _COMMAND_OK:

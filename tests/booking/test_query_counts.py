@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.booking import services
 from tests.booking.conftest import compact, future
+from tests.round_trips import count_round_trips
 
 # Measured: 19 on SQLite, 20 on PostgreSQL (its per-room advisory lock), transaction control
 # included; docs/performance.md lists them statement by statement. The waitlist's hold check
@@ -62,3 +63,30 @@ def test_list_pages_take_the_same_number_of_queries_whatever_their_size(
         return len(queries)
 
     assert count(1) == count(10) == count(30)
+
+
+# Measured: 14 on PostgreSQL since 2026-11-27 (20 before): the approver row, the booking list
+# row and its manager row, the approval status and the booking list row's update travel with
+# the next statement or the COMMIT, and BEGIN with the first statement
+# (roombooking.postgresql.prepared.defer; docs/performance.md).
+MAX_BOOKING_ROUND_TRIPS = 14
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's round trips")
+def test_a_booking_waits_for_a_fixed_number_of_answers(client_for, user, manager, monkeypatch):
+    room = services.create_room(name="Waited", capacity=4, managers=[manager.username])
+    client = client_for(user)
+    counts = []
+    for day in (10, 11, 12):  # the first prepares its statements
+        start = future(days=day)
+        body = {
+            "roomId": room.pk,
+            "useStartDtm": compact(start),
+            "useEndDtm": compact(start + dt.timedelta(hours=1)),
+        }
+        with monkeypatch.context() as patch:
+            waits = count_round_trips(patch)
+            assert client.post("/bookings", body, format="json").status_code == 201
+        counts.append(len(waits))
+    assert counts[1] == counts[2] <= MAX_BOOKING_ROUND_TRIPS, counts

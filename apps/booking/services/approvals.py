@@ -22,4 +22,5 @@ def record_approval_status(*, booking_id: int, approval_status: str, seq: int) -
     (compiled once: ``roombooking.statements``): the booking's own fields (and ``updated_at``)
     are untouched, and the publisher already holds the bus's per-booking lock."""
     with transaction.atomic(savepoint=False):  # called inside the publisher's transaction
-        _RECORD_STATUS.run(booking_id=booking_id, approval_status=approval_status, seq=seq)
+        # Its row count is not read: it travels with the transaction's next statement.
+        _RECORD_STATUS.run_later(booking_id=booking_id, approval_status=approval_status, seq=seq)

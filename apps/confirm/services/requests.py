@@ -22,7 +22,7 @@ from apps.confirm.events import (
 )
 from apps.confirm.models import Confirm, ConfirmApprover
 from roombooking import bus
-from roombooking.inserts import insert_new
+from roombooking.inserts import insert_later, insert_new
 from roombooking.instances import new_instance
 
 
@@ -167,7 +167,8 @@ def _store_approvers(confirm: Confirm, *, new: bool = False) -> None:
         ConfirmApprover.objects.filter(confirm=confirm).exclude(
             username__in=confirm.approvers
         ).delete()
-    insert_new(
+    # Nothing reads them back in this transaction: they travel with its next statement.
+    insert_later(
         [
             new_instance(ConfirmApprover, confirm_id=confirm.pk, username=username)
             for username in confirm.approvers
