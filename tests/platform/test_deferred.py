@@ -104,7 +104,7 @@ def test_a_rollback_to_a_savepoint_drops_only_what_came_after_it():
 
 def test_an_error_is_djangos_raised_by_the_statement_it_travels_with():
     _warm()
-    (existing,) = [EventLog.objects.create(event_type="taken", payload={}).pk]
+    existing = EventLog.objects.create(event_type="taken", payload={}).pk
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_later([_entry("clash", pk=existing)])
         insert_later([_entry("after-clash")])
