@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -142,18 +143,25 @@ def settle(database_url: str) -> None:
 
 
 def pgbench(
-    database_url: str, script: str, *, seconds: int, clients: int, variables: dict[str, int]
+    database_url: str,
+    script: str,
+    *,
+    seconds: int,
+    clients: int,
+    variables: dict[str, int],
+    before: Callable[[], None] | None = None,
 ) -> dict:
     """pgbench running ``script`` (the service's SQL without the service): the limit is the
     database at its best, so the script runs with both of pgbench's protocols, its values
     inlined in the text (``simple``) and its statements prepared (``prepared``, as the service's
-    are: settings DATABASE_PREPARE_THRESHOLD), and the faster counts. Returns its figures, with
-    each protocol's tps."""
-    runs = {
-        mode: _pgbench(database_url, script, seconds=seconds, clients=clients,
-                       variables=variables, mode=mode)
-        for mode in ("simple", "prepared")
-    }  # fmt: skip
+    are: settings DATABASE_PREPARE_THRESHOLD), and the faster counts; ``before`` runs before
+    each (bench/state.py's restore). Returns its figures, with each protocol's tps."""
+    runs = {}
+    for mode in ("simple", "prepared"):
+        if before is not None:
+            before()
+        runs[mode] = _pgbench(database_url, script, seconds=seconds, clients=clients,
+                              variables=variables, mode=mode)  # fmt: skip
     best = max(runs.values(), key=lambda run: run["tps"])
     return {**best, "tps_by_protocol": {mode: run["tps"] for mode, run in runs.items()}}
 

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import harness, open_loop  # noqa: E402
+from bench import harness, open_loop, state  # noqa: E402
 from bench.bookinglist_page import LOAD_SQL, MANAGERS_SQL  # noqa: E402
 from bench.support import ensure_database  # noqa: E402
 
@@ -103,6 +103,18 @@ def main() -> None:
         print(f"  {size:>9,} rows: p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms")
 
     variables = {"rooms": ROOMS, "users": USERS, "base": BASE_EPOCH, "list_rooms": LIST_ROOMS}
+    step(
+        "The starting state",
+        f"{state.HISTORY_PER_USER} upcoming bookings per user (bench/state.py)",
+    )
+    baseline = state.Baseline(DATABASE_URL, booking_models(), base_epoch=BASE_EPOCH)
+    print(f"  {baseline.bookings:,} bookings; restored and settled in {baseline.seconds:.1f} s")
+    results["starting_state"] = {
+        "history_bookings": baseline.bookings,
+        "history_per_user": state.HISTORY_PER_USER,
+        "list_rows": sizes[-1],
+        "restore_seconds": round(baseline.seconds, 1),
+    }
     # The limit and the service alternate, round after round: a shared machine's speed drifts
     # by a tenth or more within minutes, so each round's shares compare runs made side by side,
     # and the figures reported are the rounds' medians.
@@ -110,7 +122,9 @@ def main() -> None:
     for number in range(1, args.rounds + 1):
         step(f"Round {number} of {args.rounds}", "the limit, then the service at 1, 2, 4 processes")
         rounds.append(
-            measure_round(env, wrk_env, variables, seconds=seconds, connections=args.connections)
+            measure_round(
+                env, wrk_env, variables, baseline, seconds=seconds, connections=args.connections
+            )
         )
     results["rounds"] = rounds
     results["limit"] = {
@@ -144,13 +158,13 @@ def main() -> None:
     step("p99 at half the best booking throughput", f"{target:.0f}/s, {production} processes")
     results["half_load_processes"] = production
     results["half_load"], results["half_load_wrk_fixed_delay"] = half_load_runs(
-        env, wrk_env, tokens, target=target, workers=production, best=best, seconds=seconds,
-        connections=args.connections, with_wrk=True,
+        env, wrk_env, tokens, baseline, target=target, workers=production, best=best,
+        seconds=seconds, connections=args.connections, with_wrk=True,
     )  # fmt: skip
     measured = [(production, results["half_load"])]
     if best["web_processes"] != production:
         results["half_load_best_processes"], _ = half_load_runs(
-            env, wrk_env, tokens, target=target, workers=best["web_processes"], best=best,
+            env, wrk_env, tokens, baseline, target=target, workers=best["web_processes"], best=best,
             seconds=seconds, connections=args.connections, with_wrk=False,
         )  # fmt: skip
         measured.append((best["web_processes"], results["half_load_best_processes"]))
@@ -211,21 +225,27 @@ def reset_bookings() -> None:
     service's and the limit's script's alike: over one morning's runs the booking limit fell
     from 601–673 to 402–517 tx/s (2026-11-27), and the booking share of the later runs rose
     with the database's slowness rather than the service's speed."""
-    from django.apps import apps
     from django.db import connection
 
-    from roombooking.models import EventLog
-
-    models = [EventLog] + [
-        model
-        for label in RESET_APPS
-        for model in apps.get_app_config(label).get_models(include_auto_created=True)
-    ]
-    tables = [model._meta.db_table for model in models if model._meta.managed]
+    tables = [model._meta.db_table for model in booking_models()]
     with connection.cursor() as cursor:
         quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
         cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
     print(f"  emptied {len(tables)} tables", flush=True)
+
+
+def booking_models() -> list:
+    """The event log and the four apps' tables: what a booking writes, and the rooms."""
+    from django.apps import apps
+
+    from roombooking.models import EventLog
+
+    return [EventLog] + [
+        model
+        for label in RESET_APPS
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if model._meta.managed
+    ]
 
 
 def seed() -> tuple[list[str], str]:
@@ -277,19 +297,28 @@ WEB_PROCESSES = (1, 2, 4)
 
 
 def measure_round(
-    env: dict, wrk_env: dict, variables: dict, *, seconds: int, connections: int
+    env: dict, wrk_env: dict, variables: dict, baseline, *, seconds: int, connections: int
 ) -> dict:
-    """pgbench's two limits, then POST /bookings and a list page at 1, 2 and 4 processes."""
-    harness.settle(DATABASE_URL)
+    """pgbench's two limits, then POST /bookings and a list page at 1, 2 and 4 processes, each
+    run from the baseline's rows (bench/state.py)."""
     limit = {
         name: harness.pgbench(
-            DATABASE_URL, script, seconds=seconds, clients=connections, variables=variables
-        )
+            DATABASE_URL,
+            script,
+            seconds=seconds,
+            clients=connections,
+            variables=variables,
+            before=baseline.restore,
+        )  # fmt: skip
         for name, script in (("booking", "booking_tx.sql"), ("list_page", "list_page.sql"))
     }
     print("  limit: " + ", ".join(f"{n} {f['tps']:.0f}/s" for n, f in limit.items()))
     service = []
     for workers in WEB_PROCESSES:
+        # Restored before the server starts: a running server's own writes (its outbox relay)
+        # and the restore's TRUNCATE deadlocked. The list page follows the bookings' run on the
+        # same server, a few thousand rows later (in 50 of its 1,000 rooms).
+        baseline.restore()
         server = harness.Gunicorn(workers=workers, env=env, log=LOG)
         try:
             post = harness.wrk(
@@ -343,15 +372,15 @@ def production_workers(env: dict) -> int:
 
 
 def half_load_runs(
-    env, wrk_env, tokens, *, target, workers, best, seconds, connections, with_wrk
+    env, wrk_env, tokens, baseline, *, target, workers, best, seconds, connections, with_wrk
 ) -> tuple[dict, dict | None]:
     """The open loop's p99 at ``target`` bookings/s on ``workers`` processes (and wrk's fixed
     delay beside it, ``with_wrk``)."""
-    # Settled as each round is: each round leaves a few hundred MB of WAL and dead rows behind,
-    # and a checkpoint or an autovacuum falling into these 30 s would make the p99 of whichever
-    # build runs then (the same code gave 49 and 85 ms in two runs, 2026-11-27; what fell into
-    # those windows was not recorded).
-    harness.settle(DATABASE_URL)
+    # From the baseline's rows, settled, as every other run: each round leaves a few hundred MB
+    # of WAL and dead rows behind, and a checkpoint or an autovacuum falling into these 30 s
+    # would make the p99 of whichever build runs then (the same code gave 49 and 85 ms in two
+    # runs, 2026-11-27; what fell into those windows was not recorded).
+    baseline.restore()
     server = harness.Gunicorn(workers=workers, env=env, log=LOG)
     try:
         # The goal's measure: requests arriving at random, each on a connection of its own
