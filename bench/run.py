@@ -299,8 +299,9 @@ WEB_PROCESSES = (1, 2, 4)
 def measure_round(
     env: dict, wrk_env: dict, variables: dict, baseline, *, seconds: int, connections: int
 ) -> dict:
-    """pgbench's two limits, then POST /bookings and a list page at 1, 2 and 4 processes, each
-    run from the baseline's rows (bench/state.py)."""
+    """pgbench's two limits, then POST /bookings and a list page at 1, 2 and 4 processes: each
+    pgbench run and each server's booking run from the baseline's rows (bench/state.py), the
+    list page right after its server's booking run."""
     limit = {
         name: harness.pgbench(
             DATABASE_URL,
