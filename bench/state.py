@@ -53,13 +53,14 @@ class Baseline:
 
         self.database_url = database_url
         self.values = {"base": base_epoch}
+        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM auth_user WHERE username ~ '^bench[0-9]+$'")
             self.values["count"] = cursor.fetchone()[0] * HISTORY_PER_USER
             self.tops: dict[str, tuple[str, int]] = {}
             for model in models:
                 table, key = model._meta.db_table, model._meta.pk.column
-                cursor.execute(f'SELECT COALESCE(max("{key}"), 0) FROM "{table}"')
+                cursor.execute(f"SELECT COALESCE(max({quote(key)}), 0) FROM {quote(table)}")
                 self.tops[table] = (key, cursor.fetchone()[0])
         if self.tops["booking_booking"][1]:
             raise ValueError("a baseline starts from an empty bookings table (reset_bookings)")
@@ -69,13 +70,14 @@ class Baseline:
         from django.db import connection, transaction
 
         started = time.perf_counter()
+        quote = connection.ops.quote_name
         emptied = [table for table, (_, top) in self.tops.items() if top == 0]
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("TRUNCATE " + ", ".join(f'"{table}"' for table in emptied))
+            cursor.execute("TRUNCATE " + ", ".join(quote(table) for table in emptied))
             cursor.execute(HISTORY_SQL, self.values)
             for table, (key, top) in self.tops.items():
                 if table not in emptied:
-                    cursor.execute(f'DELETE FROM "{table}" WHERE "{key}" > %s', [top])
+                    cursor.execute(f"DELETE FROM {quote(table)} WHERE {quote(key)} > %s", [top])
         connection.close()  # the settle's VACUUM must not wait for this session
         harness.settle(self.database_url)
         self.seconds = time.perf_counter() - started
