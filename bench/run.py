@@ -171,7 +171,8 @@ def main() -> None:
     for workers, run in measured:
         print(
             f"  open loop, {workers} processes: {run['rps']:.0f}/s (target {target:.0f}/s): "
-            f"p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms"
+            f"p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms; "
+            f"cores {run['machine_busy']:.0%} busy"
         )
     fixed = results["half_load_wrk_fixed_delay"]
     print(
@@ -460,6 +461,7 @@ def report(results: dict) -> None:
             f"p99 at half the best booking rate, ms ({results['half_load_processes']} processes)",
             f"{results['half_load']['p99_ms']:.1f}",
         ),
+        ("  cores busy meanwhile", f"{results['half_load'].get('machine_busy', 0):.0%}"),
         ("  wrk, fixed delay, ms", f"{results['half_load_wrk_fixed_delay']['p99_ms']:.1f}"),
     ]
     if "half_load_best_processes" in results:

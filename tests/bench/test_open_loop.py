@@ -64,6 +64,7 @@ def test_requests_arrive_at_the_rate_asked(server):
     run = _run(server, rate=100, seconds=2)
     assert 140 <= run["requests"] <= 260  # Poisson: 200 expected
     assert run["statuses"] == {"201": run["requests"]}
+    assert 0.0 <= run["machine_busy"] <= 1.0
     assert len(_Handler.seen) == run["requests"]
     assert {auth for _, auth, _ in _Handler.seen} == {"Token a", "Token b"}
     assert run["p50_ms"] <= run["p95_ms"] <= run["p99_ms"] <= run["max_ms"]
@@ -73,3 +74,40 @@ def test_a_slow_server_shows_in_the_latencies(server):
     _Handler.delay = 0.05
     run = _run(server, rate=50, seconds=1)
     assert run["p50_ms"] >= 50
+
+
+def test_cores_busy_share_follows_the_machine_load():
+    """``machine_busy`` reads /proc/stat's idle time: cores kept spinning read as nearly all
+    busy, and the share is a fraction of the whole machine."""
+    import multiprocessing
+    import os
+
+    before = open_loop.cpu_times()
+    time.sleep(0.3)
+    assert 0.0 <= open_loop.busy_share(before, open_loop.cpu_times()) <= 1.0
+
+    until = time.monotonic() + 2.0
+    spinners = [
+        multiprocessing.Process(target=_spin, args=(until,)) for _ in range(os.cpu_count() or 1)
+    ]
+    for spinner in spinners:
+        spinner.start()
+    try:
+        time.sleep(0.3)  # the spinners are running
+        before = open_loop.cpu_times()
+        time.sleep(1.0)
+        busy = open_loop.busy_share(before, open_loop.cpu_times())
+    finally:
+        for spinner in spinners:
+            spinner.join(timeout=10)
+    assert busy > 0.8
+
+
+def test_busy_share_of_a_known_interval():
+    assert open_loop.busy_share((100, 1000), (150, 1200)) == 0.75  # 50 idle of 200 ticks
+    assert open_loop.busy_share((100, 1000), (100, 1000)) == 0.0
+
+
+def _spin(until: float) -> None:
+    while time.monotonic() < until:
+        pass
