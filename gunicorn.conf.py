@@ -8,8 +8,12 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-# Requests spend most of their time in the database; two processes per core keep it busy.
-workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count(), 8)))
+# One process per core, and one more to take a request while another waits for the database.
+# A booking is mostly Python (on the ninth session's machine 5.1-5.3 ms of its CPU, against
+# 1.9-2.2 ms in PostgreSQL), so more processes only share the cores: at half load on two cores
+# three processes gave a lower p99 than four in 7 of 7 alternating runs, and used less CPU per
+# booking (docs/performance.md); four had been lower than two.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() + 1, 8)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
