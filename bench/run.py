@@ -461,7 +461,7 @@ def report(results: dict) -> None:
             f"p99 at half the best booking rate, ms ({results['half_load_processes']} processes)",
             f"{results['half_load']['p99_ms']:.1f}",
         ),
-        ("  cores busy meanwhile", f"{results['half_load'].get('machine_busy', 0):.0%}"),
+        ("  cores busy meanwhile", f"{results['half_load']['machine_busy']:.0%}"),
         ("  wrk, fixed delay, ms", f"{results['half_load_wrk_fixed_delay']['p99_ms']:.1f}"),
     ]
     if "half_load_best_processes" in results:
