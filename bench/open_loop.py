@@ -11,8 +11,9 @@ planned arrival time (a generator that falls behind counts against the service, 
 
 from __future__ import annotations
 
-import asyncio
 import random
+import selectors
+import socket
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ def post_bookings(
     """Requests at ``rate`` per second for ``seconds``; throughput and latency percentiles, and
     how busy the machine's cores were meanwhile (``machine_busy``, 0 to 1)."""
     before = cpu_times()
-    answer = asyncio.run(_run(base, rate, seconds, tokens, rooms, base_epoch))
+    answer = _run(base, rate, seconds, tokens, rooms, base_epoch)
     answer["machine_busy"] = busy_share(before, cpu_times())
     return answer
 
@@ -44,21 +45,43 @@ def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
     return round(1 - idle / total, 3) if total > 0 else 0.0
 
 
-async def _run(base, rate, seconds, tokens, rooms, base_epoch) -> dict:
-    parts = urlsplit(base)
+def _run(base, rate, seconds, tokens, rooms, base_epoch) -> dict:
+    """One thread, non-blocking sockets and a selector: each request's connection opens at its
+    planned time, and its latency ends when the server has closed it (gunicorn's sync worker
+    closes after each answer). Not asyncio's streams: on the tenth session's machine they cost
+    1.4 ms of CPU per request on the cores the server shares (this loop: 0.7 ms), and a
+    generator that takes the server's CPU, or notices an answer late, counts against it."""
+    address = (urlsplit(base).hostname, urlsplit(base).port)
+    host = address[0]
     rng = random.Random()
+    selector = selectors.DefaultSelector()
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     started = time.perf_counter()
-    planned, tasks, number = started, [], 0
-    while planned - started < seconds:
-        planned += rng.expovariate(rate)
-        await asyncio.sleep(max(0.0, planned - time.perf_counter()))
-        body = _booking_body(rng, rooms, base_epoch)
-        request = _request(parts.hostname, body, tokens[number % len(tokens)])
-        number += 1
-        tasks.append(asyncio.create_task(_send(parts, request, planned, latencies, statuses)))
-    await asyncio.gather(*tasks)
+    stop_sending = started + seconds
+    planned, number = started + rng.expovariate(rate), 0
+    give_up = None
+    while True:
+        now = time.perf_counter()
+        while planned < stop_sending and planned <= now:
+            body = _booking_body(rng, rooms, base_epoch)
+            _open(selector, address, _request(host, body, tokens[number % len(tokens)]), planned)
+            number += 1
+            planned += rng.expovariate(rate)
+        if planned >= stop_sending:
+            if not selector.get_map():
+                break
+            give_up = give_up or time.perf_counter() + ANSWER_TIMEOUT_S
+            if time.perf_counter() >= give_up:  # unanswered: failures, at their wait so far
+                for key in list(selector.get_map().values()):
+                    _finish(selector, key.fileobj, key.data, latencies, statuses, failed=True)
+                break
+            timeout = max(0.0, give_up - time.perf_counter())
+        else:
+            timeout = max(0.0, planned - time.perf_counter())
+        for key, events in selector.select(timeout):
+            _step(selector, key.fileobj, key.data, events, latencies, statuses)
+    selector.close()
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
@@ -74,15 +97,50 @@ async def _run(base, rate, seconds, tokens, rooms, base_epoch) -> dict:
     }
 
 
-async def _send(parts, request: bytes, planned: float, latencies, statuses) -> None:
-    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    writer.write(request)
-    await writer.drain()
-    status_line = await reader.readline()
-    await reader.read()  # the rest, until the server closes
-    latencies.append((time.perf_counter() - planned) * 1000)
-    writer.close()
-    status = int(status_line.split()[1]) if status_line else 0
+# How long the generator waits, after its last request, for the answers still outstanding.
+ANSWER_TIMEOUT_S = 30.0
+
+
+class _Exchange:
+    __slots__ = ("unsent", "planned", "head")
+
+    def __init__(self, request: bytes, planned: float) -> None:
+        self.unsent, self.planned, self.head = memoryview(request), planned, b""
+
+
+def _open(selector, address, request: bytes, planned: float) -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    sock.connect_ex(address)  # EINPROGRESS; writable once connected (or failed)
+    selector.register(sock, selectors.EVENT_WRITE, _Exchange(request, planned))
+
+
+def _step(selector, sock, exchange: _Exchange, events, latencies, statuses) -> None:
+    try:
+        if events & selectors.EVENT_WRITE:
+            exchange.unsent = exchange.unsent[sock.send(exchange.unsent) :]
+            if not exchange.unsent:
+                selector.modify(sock, selectors.EVENT_READ, exchange)
+            return
+        chunk = sock.recv(65536)
+    except BlockingIOError:  # woken with nothing to do: wait for the next event
+        return
+    except OSError:  # refused or reset: a failed request
+        _finish(selector, sock, exchange, latencies, statuses, failed=True)
+        return
+    if chunk:
+        if len(exchange.head) < 32:  # enough for the status line's code
+            exchange.head += chunk
+        return
+    _finish(selector, sock, exchange, latencies, statuses, failed=False)
+
+
+def _finish(selector, sock, exchange: _Exchange, latencies, statuses, *, failed: bool) -> None:
+    latencies.append((time.perf_counter() - exchange.planned) * 1000)
+    selector.unregister(sock)
+    sock.close()
+    words = exchange.head.split(b" ", 2)
+    status = 0 if failed or len(words) < 2 or not words[1].isdigit() else int(words[1])
     statuses[status] = statuses.get(status, 0) + 1
 
 

@@ -1,6 +1,7 @@
 """bench/open_loop.py: it sends requests at the rate asked, each on its own connection, and
 counts latencies from the planned arrival, so a slow server shows in them."""
 
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,9 +38,11 @@ def server():
 
 
 def _run(httpd, rate, seconds):
-    """On a thread of its own: the browser tests' Playwright keeps an event loop running on the
-    main thread, where ``asyncio.run`` refuses to start another."""
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    return _run_at(f"http://127.0.0.1:{httpd.server_address[1]}", rate, seconds)
+
+
+def _run_at(base, rate, seconds):
+    """On a thread of its own, with a deadline: a generator that hangs fails the test."""
     answer = {}
 
     def generate():
@@ -74,6 +77,60 @@ def test_a_slow_server_shows_in_the_latencies(server):
     _Handler.delay = 0.05
     run = _run(server, rate=50, seconds=1)
     assert run["p50_ms"] >= 50
+
+
+def test_refused_connections_are_failures_not_a_hang():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run = _run_at(f"http://127.0.0.1:{port}", rate=50, seconds=0.5)
+    assert run["requests"] > 0
+    assert run["statuses"] == {"0": run["requests"]}
+    assert run["errors_status"] == run["requests"]
+
+
+def test_unanswered_requests_fail_after_the_answer_timeout(monkeypatch):
+    """A server that accepts and never answers: the generator gives up ANSWER_TIMEOUT_S after
+    its last request and counts each as a failure at its wait so far."""
+    monkeypatch.setattr(open_loop, "ANSWER_TIMEOUT_S", 0.5)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(128)
+        run = _run_at(f"http://127.0.0.1:{silent.getsockname()[1]}", rate=40, seconds=0.5)
+    assert run["requests"] > 0
+    assert run["statuses"] == {"0": run["requests"]}
+    assert run["p50_ms"] >= 500
+
+
+def test_a_status_line_split_over_packets_is_read():
+    """The status code is read from the answer's first bytes, however they arrive."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        listener.settimeout(0.2)
+        done = threading.Event()
+
+        def answer_in_pieces():
+            while not done.is_set():
+                try:
+                    connection, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                with connection:
+                    connection.recv(65536)
+                    for piece in (b"HTTP/1.1 2", b"01 Created\r\n", b"Content-Length: 0\r\n\r\n"):
+                        connection.sendall(piece)
+                        time.sleep(0.005)
+
+        thread = threading.Thread(target=answer_in_pieces)
+        thread.start()
+        try:
+            run = _run_at(f"http://127.0.0.1:{listener.getsockname()[1]}", rate=20, seconds=0.5)
+        finally:
+            done.set()
+            thread.join(timeout=10)
+    assert run["requests"] > 0
+    assert run["statuses"] == {"201": run["requests"]}
 
 
 def test_cores_busy_share_follows_the_machine_load():
