@@ -138,6 +138,23 @@ class Template:
             ]
         return rows
 
+    def run_later(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> None:
+        """``rows``, sent with the transaction's next statement or its commit, in the same round
+        trip (``roombooking.cursors.defer_statement``), for a statement whose rows nobody reads:
+        a row lock that the next statement runs under (PostgreSQL runs them in order, and the
+        next one only once the lock is granted). An error of it (a lock timeout, a deadlock) is
+        raised by the statement it travels with. Elsewhere it runs now."""
+        compiled = self._for(using)
+        if compiled is None:
+            list(self.build(**values).using(using))
+            return
+        connection = connections[using]
+        if compiled.needs_transaction and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        defer_statement(connection, compiled.sql, self._params(compiled, values))
+
     def objects(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Model]:
         """The model instances of the builder's queryset for ``values`` (``select_related``
         ones attached), as iterating the queryset gives them."""

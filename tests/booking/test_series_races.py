@@ -19,7 +19,7 @@ from apps.booking.services import slots
 from apps.booking.services.slots import lock_room
 from roombooking.errors import Conflict
 from tests.booking.series_support import FIRST, HOUR, WEEK, frozen
-from tests.confirm.race import TIMEOUT, race
+from tests.confirm.race import TIMEOUT, race, take_deferred_lock
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -173,8 +173,9 @@ def starts_of(ids: list[int]) -> list[dt.datetime]:
 def signalling(lock_room, gate: dict[str, threading.Event]):
     """``lock_room`` that, once it holds the room's lock, lets the other side of the race go."""
 
-    def locked(room):
-        lock_room(room)
+    def locked(room, **kwargs):
+        lock_room(room, **kwargs)
+        take_deferred_lock()  # held now, not with the next statement
         gate["event"].set()
 
     return locked

@@ -44,6 +44,14 @@ def race(*actions: Callable[[], Any]) -> list[Any]:
     return results
 
 
+def take_deferred_lock() -> None:
+    """Send now what the lock function left for the transaction's next statement
+    (``lock_room(room, with_next_statement=True)``): a cursor's statement sends it first, and
+    only then does this thread hold the lock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
 class _Order:
     """The state two ``in_order`` threads share: which of them is which, and the two moments
     that arrange the order (``first`` holds the lock, ``second`` is about to ask for it)."""
@@ -62,6 +70,7 @@ class _Order:
                 self.second_asks.set()  # and now waits in ``real`` for first to commit
             result = real(*args, **kwargs)
             if role == "first" and not self.first_locked:
+                take_deferred_lock()
                 self.first_locked = True
                 self.first_holds.set()
                 # Keep the lock, in first's open transaction, until second asks for it.

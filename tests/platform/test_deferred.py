@@ -1,19 +1,21 @@
-"""Deferred writes (roombooking.postgresql.prepared.defer, through ``insert_later`` and
-``UpdateTemplate.run_later``): they reach the server with the transaction's next statement or
-its commit, in one round trip, in order; a rollback (to a savepoint too) drops them; their
+"""Deferred writes and row locks (roombooking.postgresql.prepared.defer, through
+``insert_later``, ``UpdateTemplate.run_later`` and ``Template.run_later``): they reach the
+server with the transaction's next statement or its commit, in one round trip, in order; a rollback (to a savepoint too) drops them; their
 errors are Django's, raised by the statement or the commit they travel with."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
+from django.db.transaction import TransactionManagementError
 
 from roombooking.cursors import run_statement
 from roombooking.inserts import insert_later
 from roombooking.instances import new_instance
 from roombooking.models import EventLog
 from roombooking.postgresql import prepared
-from roombooking.statements import UpdateTemplate
+from roombooking.statements import Template, UpdateTemplate
 from tests.round_trips import count_round_trips
 
 pytestmark = [
@@ -156,6 +158,49 @@ def test_an_update_template_runs_later_and_a_cascade_of_writes_lands_in_order():
         _BUMP.run_later(kind="bumped", actor="later")
         _BUMP.run_later(kind="bumped", actor="latest")  # in order: the last one wins
     assert EventLog.objects.get(event_type="bumped").actor == "latest"
+
+
+_LOCK_ENTRY = Template(
+    lambda *, kind: EventLog.objects.select_for_update().filter(event_type=kind).values_list("pk"),
+    kind=str,
+)
+
+
+def _locked_elsewhere(kind: str) -> bool:
+    """Whether another session finds the row of ``kind`` locked."""
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+        dbname=settings["NAME"], password=settings["PASSWORD"] or None, autocommit=True,
+    ) as other:  # fmt: skip
+        try:
+            other.execute(
+                "SELECT id FROM roombooking_eventlog WHERE event_type = %s FOR UPDATE NOWAIT",
+                [kind],
+            )
+        except psycopg.errors.LockNotAvailable:
+            return True
+    return False
+
+
+def test_a_lock_run_later_is_taken_with_the_next_statement_in_its_round_trip(answers):
+    EventLog.objects.create(event_type="locked", payload={}, actor="t")
+    _warm()
+    with transaction.atomic():
+        run_statement(connection, COUNT, ["locked"])  # BEGIN: the transaction is open
+        _LOCK_ENTRY.run_later(kind="locked")
+        assert _held() == 1 and not _locked_elsewhere("locked")  # not sent yet
+        del answers[:]
+        rows, _ = run_statement(connection, COUNT, ["locked"])
+        assert rows == [(1,)] and len(answers) == 1  # the lock and the count
+        assert _locked_elsewhere("locked")  # and held until the commit
+    assert not _locked_elsewhere("locked")
+
+
+def test_a_lock_run_later_outside_a_transaction_is_refused():
+    _warm()
+    with pytest.raises(TransactionManagementError):
+        _LOCK_ENTRY.run_later(kind="locked")
 
 
 def test_outside_a_transaction_the_write_runs_at_once():

@@ -358,7 +358,7 @@ def future_limit_violations(
     FOR UPDATE would block, and a transaction waiting on ours in the exclusion check could then
     wait for us in turn (a deadlock the scale-out drill found).
     """
-    _LOCK_PERSON.rows(user_id=user.pk)
+    _LOCK_PERSON.run_later(user_id=user.pk)  # sent with the count below: one round trip
     limit = settings.BOOKING_MAX_FUTURE_PER_USER
     now = now or timezone.now()
 

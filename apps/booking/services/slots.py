@@ -18,7 +18,7 @@ from django.utils import timezone
 from apps.booking import selectors, selectors_waitlist
 from apps.booking.models import NO_OVERLAP_CONSTRAINT, Booking, Room
 from apps.booking.services import policies
-from roombooking.cursors import run_statement
+from roombooking.cursors import defer_statement, run_statement
 from roombooking.datetimes import DateTimeInputError, format_iso, make_aware
 from roombooking.errors import Conflict
 from roombooking.inserts import insert_new
@@ -144,7 +144,7 @@ def ensure_free(
     Takes the room's booking lock first (held until the transaction ends), so that the check and
     the insert that follows see every booking of the room committed before them, and every hold
     a waitlist offer made (offers are made under the same lock)."""
-    lock_room(slot.room)
+    lock_room(slot.room, with_next_statement=True)  # the check below: one round trip
     found = slot_conflict(
         slot,
         actor=actor,
@@ -207,8 +207,12 @@ _TAKEN_OR_HELD = Template(
 ROOM_LOCK_CLASS = 0x524F4F4D  # "ROOM": the advisory lock class of rooms (bus locks use 1 key)
 
 
-def lock_room(room: Room) -> None:
+def lock_room(room: Room, *, with_next_statement: bool = False) -> None:
     """Writers of one room's bookings take turns (PostgreSQL advisory transaction lock).
+    ``with_next_statement``: the lock is sent with the transaction's next statement, in the same
+    round trip (``roombooking.cursors.defer_statement``), for a caller whose next step is a
+    statement (PostgreSQL runs it once the lock is granted); without it, the lock is held when
+    this returns.
 
     Without it, two overlapping inserts that both passed the check can each wait for the other
     in the exclusion constraint's check: PostgreSQL aborts one ("deadlock detected") and its
@@ -218,9 +222,8 @@ def lock_room(room: Room) -> None:
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
         return
-    run_statement(
-        connection, "SELECT pg_advisory_xact_lock(%s, %s)", [ROOM_LOCK_CLASS, room.pk & 0x7FFFFFFF]
-    )
+    run = defer_statement if with_next_statement else run_statement
+    run(connection, "SELECT pg_advisory_xact_lock(%s, %s)", [ROOM_LOCK_CLASS, room.pk & 0x7FFFFFFF])
 
 
 class SlotTakenMeanwhile(Exception):
