@@ -23,8 +23,9 @@ booking's approval status) wait for the transaction's next statement or its ``CO
 travel with it, all in libpq's pipeline mode (``pipeline.py``): a booking went from 20 round
 trips to 14 (tests/booking/test_query_counts.py) and its latency down a little; throughput did
 not move (docs/performance.md). Locks whose next statement is what waits for them travel the
-same way (``Template.run_later``, ``lock_room(with_next_statement=True)``): 12. Django's checks before every cursor statement, its commit and its
-rollbacks send or drop them (``roombooking/postgresql/base.py``).
+same way (``Template.run_later``, ``lock_room(with_next_statement=True)``): 12. Django's
+checks before every cursor statement, its commit and its rollbacks send or drop them
+(``roombooking/postgresql/base.py``).
 
 Only where it cannot differ from the cursor's path (``session``): a PostgreSQL session with the
 C extension, prepared statements allowed (``DATABASE_PREPARE_THRESHOLD`` not ``off``), no

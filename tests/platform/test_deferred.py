@@ -1,7 +1,8 @@
 """Deferred writes and row locks (roombooking.postgresql.prepared.defer, through
 ``insert_later``, ``UpdateTemplate.run_later`` and ``Template.run_later``): they reach the
-server with the transaction's next statement or its commit, in one round trip, in order; a rollback (to a savepoint too) drops them; their
-errors are Django's, raised by the statement or the commit they travel with."""
+server with the transaction's next statement or its commit, in one round trip, in order; a
+rollback (to a savepoint too) drops them; their errors are Django's, raised by the statement
+or the commit they travel with."""
 
 from __future__ import annotations
 
