@@ -202,9 +202,13 @@ class Booking(models.Model):
         (CAUSE_NO_SHOW, "Released: nobody checked in"),
     ]
 
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings")
+    # No index of their own: booking_room_slot and booking_user_upcoming lead with them, and
+    # every booking written would update two more indexes for nothing.
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="bookings", db_index=False
+    )
     booking_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", db_index=False
     )
     use_start_dtm = models.DateTimeField("start")
     use_end_dtm = models.DateTimeField("end")
@@ -237,7 +241,11 @@ class Booking(models.Model):
             models.Index(
                 fields=["room", "status", "use_start_dtm", "use_end_dtm"], name="booking_room_slot"
             ),
-            models.Index(fields=["booking_user", "status", "use_start_dtm"], name="booking_user"),
+            # the per-person limit's count of upcoming bookings (selectors.future_bookings_of):
+            # by end, so it reads only the bookings that have not ended, not a person's history
+            models.Index(
+                fields=["booking_user", "status", "use_end_dtm"], name="booking_user_upcoming"
+            ),
             models.Index(fields=["status", "use_start_dtm"], name="booking_status_start"),
         ]
         constraints = [
