@@ -202,7 +202,7 @@ class Booking(models.Model):
         (CAUSE_NO_SHOW, "Released: nobody checked in"),
     ]
 
-    # No index of their own: booking_room_slot and booking_user_upcoming lead with them, and
+    # No index of their own: booking_room_upcoming and booking_user_upcoming lead with them, and
     # every booking written would update two more indexes for nothing.
     room = models.ForeignKey(
         Room, on_delete=models.PROTECT, related_name="bookings", db_index=False
@@ -237,9 +237,11 @@ class Booking(models.Model):
     class Meta:
         ordering = ["use_start_dtm", "id"]
         indexes = [
-            # the overlap check and the room/date filters
+            # the overlap check and the room/date filters (start < the window's end, end > its
+            # start): by end first, so they read from the window on, not the room's history
             models.Index(
-                fields=["room", "status", "use_start_dtm", "use_end_dtm"], name="booking_room_slot"
+                fields=["room", "status", "use_end_dtm", "use_start_dtm"],
+                name="booking_room_upcoming",
             ),
             # the per-person limit's count of upcoming bookings (selectors.future_bookings_of):
             # by end, so it reads only the bookings that have not ended, not a person's history
