@@ -27,9 +27,20 @@ from psycopg.types.json import Jsonb
 
 from roombooking.postgresql import jsonb, prepared
 
+# The protocol counts a statement's bound parameters in 16 bits. Django's PostgreSQL backend
+# puts no limit on a batch (with client-side binding there was none), so with server-side
+# binding a large enough bulk_create, bulk_update or deletion failed outright.
+MAX_QUERY_PARAMS = 65_535
+
 
 class DatabaseOperations(base.DatabaseOperations):
     compiler_module = "roombooking.postgresql.compiler"  # INSERT texts built once per shape
+
+    def bulk_batch_size(self, fields, objs) -> int:
+        """As many rows a statement as the protocol's parameter limit allows (as Django's
+        Oracle and SQLite backends do for theirs)."""
+        params_per_row = sum(len(getattr(field, "fields", (field,))) for field in fields)
+        return MAX_QUERY_PARAMS // params_per_row if params_per_row else len(objs)
 
     def adapt_json_value(self, value, encoder):
         if encoder is None:  # Django's json.dumps: the same jsonb value, written faster

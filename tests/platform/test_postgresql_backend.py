@@ -224,3 +224,19 @@ def test_every_fields_values_are_prepared_as_djangos_compiler_prepares_them():
                     plan = ours._PLANS.get(field)
                     direct += plan is not None and plan[1](value)
     assert compared > 1000 and direct > 200  # both ways were taken, many times
+
+
+def test_a_bulk_create_past_the_protocols_parameter_limit_is_sent_in_batches():
+    """With server-side binding a statement carries at most 65,535 parameters; Django's backend
+    sent a bulk_create of any size as one statement ("number of parameters must be between 0
+    and 65535")."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    fields = [f for f in user_model._meta.concrete_fields if not f.primary_key]
+    count = 65_535 // len(fields) + 100  # one statement would carry too many
+    users = [user_model(username=f"bulk-{number}", password="!") for number in range(count)]
+
+    user_model.objects.bulk_create(users)
+
+    assert user_model.objects.filter(username__startswith="bulk-").count() == count
