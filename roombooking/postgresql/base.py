@@ -21,6 +21,7 @@ from functools import lru_cache
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader, get_adapters_template
 from django.db.backends.utils import debug_transaction
+from django.db.models.fields.composite import CompositePrimaryKey
 from psycopg import adapt
 from psycopg._cmodule import _psycopg  # None without psycopg's C extension (psycopg-binary)
 from psycopg.types.json import Jsonb
@@ -39,7 +40,9 @@ class DatabaseOperations(base.DatabaseOperations):
     def bulk_batch_size(self, fields, objs) -> int:
         """As many rows a statement as the protocol's parameter limit allows (as Django's
         Oracle and SQLite backends do for theirs)."""
-        params_per_row = sum(len(getattr(field, "fields", (field,))) for field in fields)
+        params_per_row = sum(
+            len(field.fields) if isinstance(field, CompositePrimaryKey) else 1 for field in fields
+        )
         return MAX_QUERY_PARAMS // params_per_row if params_per_row else len(objs)
 
     def adapt_json_value(self, value, encoder):
