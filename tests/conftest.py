@@ -6,7 +6,6 @@ either is unreachable.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -14,9 +13,12 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from tests.ci import IN_CI
 from tests.factories import UserFactory
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The real-browser fixtures (Debian's Chromium), for any module that marks its tests ``browser``;
+# pytester, for tests of the suite's own plugins in a pytest run of their own.
+pytest_plugins = ["tests.browser", "pytester"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -1,5 +1,5 @@
-"""The day view in a real browser (pytest-playwright driving Debian's Chromium, as in
-tests/confirm): sign in, read the day, book from a free cell, see a conflict inline."""
+"""The day view in a real browser (pytest-playwright driving Debian's Chromium; fixtures in
+tests/browser.py): sign in, read the day, book from a free cell, see a conflict inline."""
 
 from __future__ import annotations
 
@@ -11,12 +11,7 @@ from apps.booking.models import Booking
 from apps.confirm import services as confirm_services
 from apps.confirm.models import Confirm
 from tests.booking.conftest import future
-
-# The browser fixtures of tests/confirm (system Chromium, plain-HTTP cookies, screenshot folder).
-from tests.confirm.conftest import browser_ready, browser_type_launch_args, screenshots
 from tests.factories import UserFactory
-
-__all__ = ["browser_ready", "browser_type_launch_args", "screenshots"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,4 @@
-"""Room policies in the Django admin, in a real browser (Debian's Chromium, as in tests/confirm):
+"""Room policies in the Django admin, in a real browser (Debian's Chromium; tests/browser.py):
 office staff set the approval mode and add opening hours with the inline's "Add another" row;
 a booking outside them is then refused."""
 
@@ -13,11 +13,6 @@ from playwright.sync_api import Page, expect
 from apps.booking import services
 from apps.booking.models import OpeningHours, Room
 from tests.booking.conftest import future
-
-# The browser fixtures of tests/confirm (system Chromium, plain-HTTP cookies, screenshot folder).
-from tests.confirm.conftest import browser_ready, browser_type_launch_args, screenshots
-
-__all__ = ["browser_ready", "browser_type_launch_args", "screenshots"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

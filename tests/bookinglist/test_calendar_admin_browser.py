@@ -9,11 +9,6 @@ from playwright.sync_api import Page, expect
 
 from apps.bookinglist.models import CalendarToken
 
-# The browser fixtures of tests/confirm (system Chromium, plain-HTTP cookies, screenshot folder).
-from tests.confirm.conftest import browser_ready, browser_type_launch_args, screenshots
-
-__all__ = ["browser_ready", "browser_type_launch_args", "screenshots"]  # fixtures, used by name
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "secret-pass-123"  # tests.factories.UserFactory's

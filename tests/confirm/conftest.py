@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from apps.confirm import services
 from apps.confirm.models import Confirm
 from tests.confirm import events
-from tests.conftest import IN_CI
 from tests.factories import UserFactory
 
 
@@ -71,52 +67,3 @@ def booked(hanla, user):
         return bookings.book(actor=actor or user, room=room or hanla)
 
     return make
-
-
-# --- Real-browser tests (pytest-playwright driving Debian's Chromium) --------------------------
-
-CHROMIUM = Path("/usr/bin/chromium")
-# No sandbox (containers), and nothing that reaches out to the network on its own.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Launch the system Chromium (``playwright install`` is never used). Without it the browser
-    tests skip locally; under CI=true they fail, since CI must run them.
-
-    Playwright's sync API runs an event loop in the test thread, so from here on Django's
-    async-safety check must allow ORM calls from that thread (database setup included)."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture
-def browser_ready(settings):
-    """The live server speaks plain HTTP, so its cookies must not be Secure-only."""
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-
-
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    """Where screenshots go: docs/img with UPDATE_SCREENSHOTS=1 (to refresh the docs), else a
-    temporary folder (they are still taken, so a broken page fails the same way)."""
-    if os.environ.get("UPDATE_SCREENSHOTS"):
-        folder = Path(__file__).resolve().parents[2] / "docs" / "img"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-    return tmp_path

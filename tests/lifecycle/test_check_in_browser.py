@@ -1,5 +1,5 @@
 """The reminder's check-in link in a real browser (pytest-playwright driving Debian's Chromium,
-as in tests/confirm): the email's link opens a page, and only its button checks in."""
+fixtures in tests/browser.py): the email's link opens a page, and only its button checks in."""
 
 from __future__ import annotations
 
@@ -12,12 +12,7 @@ from playwright.sync_api import Page, expect
 
 from apps.booking import services
 from apps.notification.models import Notification
-
-# The browser fixtures of tests/confirm (system Chromium, plain-HTTP cookies, screenshot folder).
-from tests.confirm.conftest import browser_ready, browser_type_launch_args, screenshots
 from tests.lifecycle.conftest import book, fresh
-
-__all__ = ["browser_ready", "browser_type_launch_args", "screenshots"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import IN_CI
+from tests.ci import IN_CI
 
 
 @pytest.mark.django_db
