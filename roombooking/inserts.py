@@ -16,8 +16,9 @@ returned primary keys and the instances' state. Like ``bulk_create`` it sends no
 or ``post_save`` signal (nothing in this project listens to them). Anything else goes
 ``bulk_create``'s way: another database than PostgreSQL, a model with parents, instances with
 and without primary keys mixed, a primary key the database does not make, values that are
-expressions, returned values that need converting. Tested against ``bulk_create``, row by row,
-for every model it writes (tests/platform/test_inserts.py).
+expressions, returned values that need converting, calls of more than ``KEPT_ROWS_MAX`` rows.
+Tested against ``bulk_create``, row by row, for every model it writes
+(tests/platform/test_inserts.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ from django.db.models.sql import InsertQuery
 
 from roombooking.cursors import defer_statement, run_statement
 from roombooking.postgresql.compiler import prepared_values, value_plan
+
+# Statements are kept for calls of up to this many rows: the services write one row, or one a
+# recipient or manager. A larger call goes bulk_create's way, which splits it under the
+# protocol's parameter limit (roombooking/postgresql/base.py); kept, it would be one statement
+# past that limit, and one more kept text for each new row count.
+KEPT_ROWS_MAX = 100
 
 _KEPT: dict[tuple, _Insert | None] = {}
 _lock = threading.Lock()
@@ -102,7 +109,7 @@ _UNSEEN = object()
 
 def _kept(connection, model, objs, ignore_conflicts: bool) -> _Insert | None:
     """The kept statement for this call, or None (bulk_create's way)."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(objs) > KEPT_ROWS_MAX:
         return None
     with_pk = objs[0].pk is not None
     shape = (id(model), connection.alias, len(objs), ignore_conflicts, with_pk)

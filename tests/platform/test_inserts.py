@@ -132,3 +132,16 @@ def test_expressions_and_mixed_keys_go_bulk_creates_way(booked):
         "x",
         "y",
     }
+
+
+@pytest.mark.postgres
+def test_a_call_past_the_protocols_parameter_limit_goes_bulk_creates_batched_way(booked):
+    """2,800 notifications bind 24 values each, 67,200 in all: one statement cannot carry them
+    (roombooking/postgresql/base.py), so insert_new keeps statements for small calls only."""
+    template = _values_of(Notification)[0]
+    objs = [Notification(**{**template, "recipient_username": f"r{i}"}) for i in range(2_800)]
+    with transaction.atomic():
+        inserted = insert_new(objs)
+    assert len({obj.pk for obj in inserted}) == 2_800 and None not in {obj.pk for obj in inserted}
+    assert Notification.objects.filter(recipient_username__startswith="r").count() == 2_800
+    assert not [shape for shape in inserts._KEPT if shape[2] > inserts.KEPT_ROWS_MAX]
