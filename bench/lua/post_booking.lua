@@ -7,7 +7,8 @@ for token in string.gmatch(os.getenv("BENCH_TOKENS") or "", "[^,]+") do
   table.insert(tokens, token)
 end
 local counter = 0
-local statuses = {}
+-- A global, not a local: report.lua reads it from each thread (thread:get).
+statuses = {}
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 -- "independent": each wait is drawn from an exponential distribution of mean delay_ms, so the
 -- connections' requests arrive independently, as people's do; "fixed": every wait is delay_ms,
