@@ -4,6 +4,7 @@ import copy
 
 import django_filters
 from django import forms
+from django_filters.fields import BaseCSVField
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -51,6 +52,26 @@ class BooleanFilter(django_filters.BooleanFilter):
             "widget", forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
         )
         super().__init__(*args, **kwargs)
+
+
+class OrderingField(BaseCSVField):
+    """The terms of ``?ordering=a,-b``, none of them empty: ``,,`` or ``a,`` is a 400 naming the
+    parameter (django-filter lets empty terms through, which the schema's enum does not)."""
+
+    def clean(self, value):
+        if value and any(not term.strip() for term in value):
+            raise forms.ValidationError(
+                "An empty field name: separate field names with single commas.", code="empty"
+            )
+        return super().clean(value)
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter's ordering, with unknown and empty field names refused (``OrderingField``).
+    The only ordering of the API: DRF's OrderingFilter ignores unknown names and its schema
+    offers any text."""
+
+    base_field_class = OrderingField
 
 
 class SharedFields(dict):

@@ -10,6 +10,8 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from roombooking.throttling import WriteRateThrottle
+
 
 class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField()
@@ -52,4 +54,11 @@ class ApiAutoSchema(AutoSchema):
             codes += AUTHENTICATED_ERRORS
         if self.method in {"POST", "PUT", "PATCH", "DELETE"}:
             codes += WRITE_ERRORS + ("405",)
+        elif self._throttles_reads():
+            codes += ("429",)
         return codes
+
+    def _throttles_reads(self) -> bool:
+        # WriteRateThrottle lets every read through; any other throttle (the calendar feed's
+        # per-address limit) may answer a GET with 429.
+        return any(not isinstance(t, WriteRateThrottle) for t in self.view.get_throttles())

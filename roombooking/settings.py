@@ -350,10 +350,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["roombooking.throttling.WriteRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "roombooking.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-    ],
+    # Ordering is each filter set's OrderingFilter (roombooking/filters.py), which refuses
+    # unknown field names; DRF's would ignore them, and map API names to no model field.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "roombooking.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "roombooking.errors.api_exception_handler",
     "NON_FIELD_ERRORS_KEY": "nonFieldErrors",

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from apps.booking.models import Booking, Room
 from apps.booking.validators import normalize_tag
 from roombooking.datetimes import DateTimeInputError, parse_datetime
-from roombooking.filters import BooleanFilter, FilterSet, IntegerFilter
+from roombooking.filters import BooleanFilter, FilterSet, IntegerFilter, OrderingFilter
 
 MAX_ID = 2**63 - 1  # larger numbers overflow SQLite's integers: a 400, not a 500
 
@@ -39,7 +39,7 @@ class BookingFilter(FilterSet):
     bookingUserId = django_filters.CharFilter(field_name="booking_user__username")
     from_ = DateTimeQueryFilter(field_name="use_end_dtm", lookup_expr="gt")
     to = DateTimeQueryFilter(field_name="use_start_dtm", lookup_expr="lt")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("id", "id"),
             ("use_start_dtm", "useStartDtm"),
@@ -79,9 +79,7 @@ class RoomFilter(FilterSet):
         method="with_equipment", help_text="Comma-separated tags; rooms having all of them."
     )
     search = django_filters.CharFilter(method="matching", help_text="Part of the name or place.")
-    ordering = django_filters.OrderingFilter(
-        fields=(("id", "id"), ("name", "name"), ("capacity", "capacity"))
-    )
+    ordering = OrderingFilter(fields=(("id", "id"), ("name", "name"), ("capacity", "capacity")))
 
     class Meta:
         model = Room

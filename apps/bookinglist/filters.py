@@ -18,7 +18,7 @@ from django.conf import settings
 
 from apps.bookinglist.models import BOOKING_STATUSES, CONFIRM_STATUSES, BookingListRow
 from roombooking import datetimes
-from roombooking.filters import FilterSet, IntegerFilter
+from roombooking.filters import FilterSet, IntegerFilter, OrderingFilter
 
 MAX_WINDOW = dt.timedelta(days=366)
 ORDERINGS = (("use_start_dtm", "useStartDtm"), ("booking_dtm", "bookingDtm"))
@@ -72,16 +72,14 @@ class ChoiceListFilter(django_filters.MultipleChoiceFilter):
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
 
 
-class StableOrderingFilter(django_filters.OrderingFilter):
+class StableOrderingFilter(OrderingFilter):
     """Orders by the chosen time, then by booking id in the same direction, so that pages are
     stable and served by the (…, time, booking_id) indexes."""
 
     def filter(self, qs, value):
         if not value:
             return qs
-        ordering = [self.get_ordering_value(param) for param in value if param]
-        if not ordering:
-            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
         tie = "-booking_id" if ordering[-1].startswith("-") else "booking_id"
         return qs.order_by(*ordering, tie)
 

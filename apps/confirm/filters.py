@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 
 from apps.confirm.models import STATUS_CHOICES, Confirm
-from roombooking.filters import FilterSet
+from roombooking.filters import FilterSet, OrderingFilter
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -26,7 +26,7 @@ class ConfirmFilter(FilterSet):
     bookingId = IdFilter(field_name="booking_id")
     userId = django_filters.CharFilter(field_name="user_id")
     seriesId = IdFilter(field_name="series_id")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("id", "id"),
             ("created", "createdDtm"),

@@ -6,7 +6,7 @@ from rest_framework import mixins, viewsets
 from apps.notification import selectors
 from apps.notification.models import Notification
 from apps.notification.serializers import NotificationSerializer
-from roombooking.filters import FilterSet, IntegerFilter
+from roombooking.filters import FilterSet, IntegerFilter, OrderingFilter
 
 
 class NotificationFilter(FilterSet):
@@ -15,6 +15,9 @@ class NotificationFilter(FilterSet):
     type = django_filters.CharFilter(field_name="event_type", label="Alias of eventType")
     bookingId = IntegerFilter(field_name="booking_id")
     userId = django_filters.CharFilter(field_name="recipient_username")
+    ordering = OrderingFilter(
+        fields=(("id", "id"), ("created_at", "createdAt"), ("send_dtm", "sendDtm"))
+    )
 
     class Meta:
         model = Notification
@@ -28,8 +31,6 @@ class NotificationViewSet(
 
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
-    ordering_fields = {"id": "id", "createdAt": "created_at", "sendDtm": "send_dtm"}
-    ordering = ["-id"]
 
     def get_queryset(self):
         return selectors.notifications_visible_to(self.request.user)

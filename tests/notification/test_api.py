@@ -70,6 +70,26 @@ def test_office_staff_see_everyone_and_filter(client_for, staff_user):
     assert ids("?userId=bob") == [failed.pk]
 
 
+def test_ordering_by_the_api_names(client_for, user):
+    # createdAt and sendDtm are API names of created_at and send_dtm (a 500 while DRF's
+    # OrderingFilter handed them to the ORM as they came).
+    now = timezone.now()
+    early = row("alice", send_dtm=now - timezone.timedelta(hours=1))
+    late = row("alice", send_dtm=now)
+    unsent = row("alice")
+    client = client_for(user)
+    ids = lambda query: [n["id"] for n in client.get(f"/notifications{query}").json()["results"]]  # noqa: E731
+    assert ids("") == [unsent.pk, late.pk, early.pk]
+    assert ids("?ordering=createdAt") == [early.pk, late.pk, unsent.pk]
+    sent = lambda query: [pk for pk in ids(query) if pk != unsent.pk]  # noqa: E731 (NULL's place is the DB's)
+    assert sent("?ordering=-sendDtm") == [late.pk, early.pk]
+    assert sent("?ordering=sendDtm,-id") == [early.pk, late.pk]
+    for bad in ("created_at", "bogus", "-id,"):
+        response = client.get(f"/notifications?ordering={bad}")
+        assert response.status_code == 400, bad
+        assert "ordering" in response.json()["errors"]
+
+
 def test_a_room_manager_is_not_office_staff(client_for, db):
     from tests.factories import UserFactory
 

@@ -87,6 +87,16 @@ def test_schema_and_docs_are_public_and_offline(api_client):
 
 
 @pytest.mark.django_db
+def test_the_schema_documents_429_where_a_throttle_can_answer_it(api_client):
+    paths = api_client.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    codes = lambda path, method: set(paths["paths"][path][method]["responses"])  # noqa: E731
+    # Schemathesis met the calendar feed's per-address limit, a 429 its schema did not list.
+    assert "429" in codes("/calendars/{token}.ics", "get")
+    assert "429" in codes("/bookings/", "post")
+    assert "429" not in codes("/bookings/", "get")  # the write throttle lets reads through
+
+
+@pytest.mark.django_db
 def test_admin_login_page_renders(client):
     assert client.get("/admin/login/").status_code == 200
 
