@@ -36,9 +36,20 @@ def test_the_request_id_reaches_the_worker_log_as_json(tmp_path):
         requestid.current.reset(token)
     try:
         wait_for(lambda: "req-from-web-42" in log.read_text(), timeout=60)
+    except AssertionError as timeout:  # say what the worker was doing (a CI run failed here once)
+        raise AssertionError(
+            f"{timeout}; the worker's log ends:\n{log.read_text()[-3000:]}"
+        ) from None
     finally:
         stop(worker)
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    tagged = [line for line in lines if line.get("request_id") == "req-from-web-42"]
-    assert tagged, lines[-5:]
+    text = log.read_text()
+    records = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                records.append(json.loads(line))
+            except ValueError as error:
+                raise AssertionError(f"not a JSON log line ({error}): {line!r}") from None
+    tagged = [record for record in records if record.get("request_id") == "req-from-web-42"]
+    assert tagged, text[-3000:]
     assert {"time", "level", "logger", "message"} <= set(tagged[0])
