@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -28,10 +29,13 @@ def test_a_proxys_request_id_is_kept_and_garbage_is_replaced(client):
 @pytest.mark.django_db(transaction=True)
 def test_the_request_id_reaches_the_worker_log_as_json(tmp_path):
     log = tmp_path / "worker.log"
-    worker = start_worker(log=log, LOG_FORMAT="json")
+    # A queue of its own: no backlog from earlier tests ahead of the task, no other worker of
+    # this run taking it.
+    queue = f"request-id-{uuid.uuid4().hex[:8]}"
+    worker = start_worker(log=log, LOG_FORMAT="json", extra_args=["--queues", queue])
     token = requestid.current.set("req-from-web-42")
     try:
-        record_worker_heartbeat.delay(nonce="rid")
+        record_worker_heartbeat.apply_async(kwargs={"nonce": "rid"}, queue=queue)
     finally:
         requestid.current.reset(token)
     try:
