@@ -1,6 +1,7 @@
 """Filter types shared by the apps' FilterSets, and their base class."""
 
 import copy
+import re
 
 import django_filters
 from django import forms
@@ -9,12 +10,29 @@ from django_filters.fields import BaseCSVField
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
+def invalid_input(reason: str) -> forms.ValidationError:
+    """A field's error whose text quotes the client's input. django-filter's DRF backend formats
+    every message with ``%`` (``translate_validation``), so a ``%`` in the input, put straight
+    into the message, was a 500; as a parameter it is only ever text."""
+    return forms.ValidationError("%(reason)s", code="invalid", params={"reason": reason})
+
+
+class WholeNumberField(forms.IntegerField):
+    """Digits only: Django's IntegerField also takes ``1.0`` and ``0.0`` (it strips a decimal
+    part of zeros), which the schema's integer does not."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not re.fullmatch(r"\s*[+-]?[0-9]+\s*", str(value)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class IntegerFilter(django_filters.NumberFilter):
-    """A whole number within the database's 64-bit range: ``1.5`` or ``10**30`` is a 400 naming
-    the parameter, not an empty list or an overflow (django-filter's NumberFilter takes
+    """A whole number within the database's 64-bit range: ``1.5``, ``1.0`` or ``10**30`` is a
+    400 naming the parameter, not an empty list or an overflow (django-filter's NumberFilter takes
     decimals)."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", INT64_MIN)
@@ -115,10 +133,25 @@ class FilterSet(django_filters.FilterSet):
         cls = type(self)
         form_class = cls.__dict__.get("_form_class_cache")
         if form_class is None:
-            form_class = super().get_form_class()
+            form_class = type(f"{cls.__name__}Form", (OneValueEach, super().get_form_class()), {})
             form_class.base_fields = SharedFields(form_class.base_fields)
             cls._form_class_cache = form_class
         return form_class
+
+
+class OneValueEach(forms.Form):
+    """A parameter that takes one value, given several times (``?roomId=1&roomId=x``), is a 400
+    naming it: the form would read only the last, so the answer depended on the order. Lists
+    (``?status=A&status=B``) take several."""
+
+    def clean(self):
+        data = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        for name, field in self.fields.items() if getlist else ():
+            given = len(getlist(self.add_prefix(name)))
+            if given > 1 and not isinstance(field, forms.MultipleChoiceField):
+                self.add_error(name, f"Give one value; it was given {given} times.")
+        return data
 
 
 def _own_copy(base: django_filters.Filter, *, parent, model) -> django_filters.Filter:

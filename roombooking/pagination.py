@@ -5,10 +5,18 @@ from rest_framework.exceptions import ValidationError
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """``?page=N&page_size=M``. A ``page_size`` that is not a whole number from 1 to
-    ``API_MAX_PAGE_SIZE`` is a 400 naming the parameter (DRF would silently ignore or clamp it)."""
+    ``API_MAX_PAGE_SIZE`` is a 400 naming the parameter (DRF would silently ignore or clamp it),
+    and so is either parameter given twice."""
 
     page_size_query_param = "page_size"
     max_page_size = settings.API_MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        for name in (self.page_query_param, self.page_size_query_param):
+            given = len(request.query_params.getlist(name))
+            if given > 1:  # DRF would read the last one
+                raise ValidationError({name: [f"Give one value; it was given {given} times."]})
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -35,4 +43,5 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
             if parameter["name"] == self.page_query_param:
                 parameter["schema"]["minimum"] = 1
+                parameter["allowEmptyValue"] = True  # ?page= is the first page, as in DRF
         return parameters

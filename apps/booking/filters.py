@@ -11,7 +11,13 @@ from rest_framework.exceptions import ValidationError
 from apps.booking.models import Booking, Room
 from apps.booking.validators import normalize_tag
 from roombooking.datetimes import DateTimeInputError, parse_datetime
-from roombooking.filters import BooleanFilter, FilterSet, IntegerFilter, OrderingFilter
+from roombooking.filters import (
+    BooleanFilter,
+    FilterSet,
+    IntegerFilter,
+    OrderingFilter,
+    invalid_input,
+)
 
 MAX_ID = 2**63 - 1  # larger numbers overflow SQLite's integers: a 400, not a 500
 
@@ -25,7 +31,7 @@ class DateTimeQueryField(forms.Field):
         try:
             return parse_datetime(value, zone=settings.TIME_ZONE)
         except DateTimeInputError as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
+            raise invalid_input(str(error)) from None
 
 
 class DateTimeQueryFilter(django_filters.Filter):

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from apps.bookinglist.models import BOOKING_STATUSES, CONFIRM_STATUSES, BookingListRow
 from roombooking import datetimes
-from roombooking.filters import FilterSet, IntegerFilter, OrderingFilter
+from roombooking.filters import FilterSet, IntegerFilter, OrderingFilter, invalid_input
 
 MAX_WINDOW = dt.timedelta(days=366)
 ORDERINGS = (("use_start_dtm", "useStartDtm"), ("booking_dtm", "bookingDtm"))
@@ -41,11 +41,10 @@ class InstantField(forms.Field):
                 local = datetimes.parse_local_or_aware(text)
             return datetimes.make_aware(local, zone=settings.TIME_ZONE)
         except ValueError as error:  # DateTimeInputError, or an impossible calendar date
-            raise forms.ValidationError(
+            raise invalid_input(
                 str(error)
                 if isinstance(error, datetimes.DateTimeInputError)
-                else f"{text} is not a valid date: {error}.",
-                code="invalid",
+                else f"{text} is not a valid date: {error}."
             ) from None
 
 
