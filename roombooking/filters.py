@@ -7,6 +7,8 @@ import django_filters
 from django import forms
 from django_filters.fields import BaseCSVField
 
+from roombooking.queries import repeated
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -146,11 +148,13 @@ class OneValueEach(forms.Form):
 
     def clean(self):
         data = super().clean()
-        getlist = getattr(self.data, "getlist", None)
-        for name, field in self.fields.items() if getlist else ():
-            given = len(getlist(self.add_prefix(name)))
-            if given > 1 and not isinstance(field, forms.MultipleChoiceField):
-                self.add_error(name, f"Give one value; it was given {given} times.")
+        one_value = [
+            name
+            for name, field in self.fields.items()
+            if not isinstance(field, forms.MultipleChoiceField)
+        ]
+        for name, error in repeated(self.data, one_value).items():  # (our filter sets: no prefix)
+            self.add_error(name, error)
         return data
 
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from roombooking.queries import repeated
+
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """``?page=N&page_size=M``. A ``page_size`` that is not a whole number from 1 to
@@ -12,10 +14,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = settings.API_MAX_PAGE_SIZE
 
     def paginate_queryset(self, queryset, request, view=None):
-        for name in (self.page_query_param, self.page_size_query_param):
-            given = len(request.query_params.getlist(name))
-            if given > 1:  # DRF would read the last one
-                raise ValidationError({name: [f"Give one value; it was given {given} times."]})
+        errors = repeated(request.query_params, (self.page_query_param, self.page_size_query_param))
+        if errors:
+            raise ValidationError({name: [error] for name, error in errors.items()})
         return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request) -> int:

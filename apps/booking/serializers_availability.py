@@ -11,13 +11,14 @@ from rest_framework import serializers
 from apps.booking.availability import HELD, RoomDay
 from apps.booking.validators import normalize_tag
 from roombooking.datetimes import DateTimeInputError, DateTimeInputField, format_iso, make_aware
+from roombooking.queries import QuerySerializer
 
 MAX_WINDOW = dt.timedelta(days=31)
 # A day's query window reaches 14 hours either side; these bounds keep it inside datetime's range.
 EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
 
 
-class AvailableQuerySerializer(serializers.Serializer):
+class AvailableQuerySerializer(QuerySerializer):
     start = DateTimeInputField(help_text="Start of the window; local times in the server's zone.")
     end = DateTimeInputField(
         help_text="End of the window (exclusive), at most 31 days after start."
@@ -53,7 +54,7 @@ class AvailableQuerySerializer(serializers.Serializer):
         return data
 
 
-class DayQuerySerializer(serializers.Serializer):
+class DayQuerySerializer(QuerySerializer):
     date = serializers.DateField(
         input_formats=["%Y-%m-%d"], help_text="The day, YYYY-MM-DD, in the room's time zone."
     )
