@@ -2,7 +2,7 @@ from django.conf import settings
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
-from roombooking.queries import repeated
+from roombooking.queries import refuse_repeated
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -14,9 +14,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = settings.API_MAX_PAGE_SIZE
 
     def paginate_queryset(self, queryset, request, view=None):
-        errors = repeated(request.query_params, (self.page_query_param, self.page_size_query_param))
-        if errors:
-            raise ValidationError({name: [error] for name, error in errors.items()})
+        refuse_repeated(request.query_params, (self.page_query_param, self.page_size_query_param))
         return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request) -> int:

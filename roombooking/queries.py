@@ -24,11 +24,15 @@ def repeated(query, names: Iterable[str]) -> dict[str, str]:
     }
 
 
+def refuse_repeated(query, names: Iterable[str]) -> None:
+    """A 400 naming each of ``names`` that ``query`` holds more than once."""
+    if errors := repeated(query, names):
+        raise serializers.ValidationError({name: [error] for name, error in errors.items()})
+
+
 class QuerySerializer(serializers.Serializer):
     """A serializer of a view's query parameters, each of which takes one value."""
 
     def to_internal_value(self, data):
-        errors = repeated(data, self.fields)
-        if errors:
-            raise serializers.ValidationError({name: [error] for name, error in errors.items()})
+        refuse_repeated(data, self.fields)
         return super().to_internal_value(data)

@@ -26,7 +26,7 @@ from apps.booking.serializers import (
 )
 from apps.booking.views_series import series_answer
 from roombooking.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from roombooking.queries import repeated
+from roombooking.queries import refuse_repeated
 
 SCOPE_PARAMETER = OpenApiParameter(
     "scope",
@@ -39,8 +39,7 @@ SCOPE_PARAMETER = OpenApiParameter(
 
 
 def _scope(request: Request) -> str:
-    if errors := repeated(request.query_params, ["scope"]):
-        raise ValidationError({"scope": [errors["scope"]]})
+    refuse_repeated(request.query_params, ["scope"])
     scope = request.query_params.get("scope", SCOPE_THIS)
     if scope not in (SCOPE_THIS, SCOPE_FOLLOWING, SCOPE_ALL):
         raise ValidationError({"scope": [f"Use {SCOPE_THIS}, {SCOPE_FOLLOWING} or {SCOPE_ALL}."]})
