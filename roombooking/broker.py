@@ -59,9 +59,12 @@ TRANSPORT = f"{__name__}:Transport"
 
 
 def transport_for(url: str) -> str | None:
-    """Celery's ``broker_transport`` for ``url``: ours for ``redis://``, else None (kombu then
-    picks the transport by the URL's scheme)."""
-    return TRANSPORT if url.split("://", 1)[0] == "redis" else None
+    """Celery's ``broker_transport`` for ``url``: ours for ``redis://`` and ``filesystem://``
+    (roombooking/broker_filesystem.py), else None (kombu picks the transport by the scheme)."""
+    from roombooking import broker_filesystem
+
+    scheme = url.split("://", 1)[0]
+    return {"redis": TRANSPORT, "filesystem": broker_filesystem.TRANSPORT}.get(scheme)
 
 
 class _NotKept(Exception):

@@ -14,7 +14,8 @@ from roombooking.celery import app
 
 def test_plain_redis_urls_get_the_kept_client_transport_and_others_kombus_choice():
     assert broker.transport_for("redis://127.0.0.1:6379/0") == "roombooking.broker:Transport"
-    for url in ("rediss://h:6380/0?ssl_cert_reqs=required", "filesystem://", "memory://"):
+    assert broker.transport_for("filesystem://") == "roombooking.broker_filesystem:Transport"
+    for url in ("rediss://h:6380/0?ssl_cert_reqs=required", "memory://"):
         assert broker.transport_for(url) is None
 
 
